@@ -2,8 +2,8 @@ package domain
 
 import (
 	"math"
-	"sort"
 	"slices"
+	"sort"
 )
 
 // PolicyVersion names the ranking rules below. It is recorded in every
