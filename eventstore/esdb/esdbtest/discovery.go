@@ -18,6 +18,9 @@ type featuresService struct {
 }
 
 func (f *featuresService) GetSupportedMethods(context.Context, *shared.Empty) (*featuresapi.SupportedMethods, error) {
+	f.srv.mu.Lock()
+	f.srv.discovers++
+	f.srv.mu.Unlock()
 	const service = "event_store.client.streams.streams"
 	var methods []*featuresapi.SupportedMethod
 	for _, m := range []string{"read", "append", "delete", "tombstone"} {

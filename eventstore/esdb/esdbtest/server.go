@@ -95,6 +95,7 @@ type Server struct {
 	closed    bool
 	notLeader *net.TCPAddr
 	served    int
+	discovers int
 	subs      int
 }
 
@@ -213,6 +214,14 @@ func (s *Server) Served() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.served
+}
+
+// Discoveries counts ServerFeatures calls: the client makes one each time
+// it (re)discovers this node.
+func (s *Server) Discoveries() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.discovers
 }
 
 // Subscriptions is the number of subscriptions being served now.
