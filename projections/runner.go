@@ -1,0 +1,306 @@
+package projections
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+
+	"github.com/paidan/paidan/eventstore"
+)
+
+// errBatchLost: a batch could not be committed and was rolled back. The
+// handler returns it so the message is nacked and the Source redelivers from
+// the committed checkpoint; it is never retried in place nor parked.
+var errBatchLost = errors.New("projection batch lost; resuming from the committed checkpoint")
+
+// ApplyError is an event a projection failed to apply. After the retries it
+// is parked.
+type ApplyError struct {
+	Projection string
+	Position   eventstore.Position
+	Type       string
+	Err        error
+}
+
+func (e *ApplyError) Error() string {
+	return fmt.Sprintf("projection %s: apply %s at position %d: %v", e.Projection, e.Type, e.Position, e.Err)
+}
+
+func (e *ApplyError) Unwrap() error { return e.Err }
+
+type batchConfig struct {
+	size      int
+	interval  time.Duration
+	cacheRows int
+}
+
+// runner follows the log for one projection: it applies events to the
+// model's cached tables inside an open transaction and commits the rows with
+// the checkpoint when the batch is full, nothing more is buffered, the source
+// caught up, or the batch is older than the interval. All its methods except
+// the read-side ones (position, wait) run on the handler's goroutine, one
+// message at a time (the Source delivers the next only after an ack).
+type runner struct {
+	def     Definition
+	views   *Views
+	names   *names
+	unit    *Unit
+	model   Model
+	decode  Decoder
+	cfg     batchConfig
+	metrics *metrics
+	ctx     context.Context // for transactions: outlives every message
+	fail    func(projection string, p FailPoint) error
+
+	tx         *Tx
+	pending    eventstore.Position // applied in the open batch (== committed when none)
+	count      int
+	batchStart time.Time
+	lastEvent  time.Time
+
+	mu        sync.Mutex
+	committed eventstore.Position
+	advanced  chan struct{} // closed and replaced whenever committed advances
+	caughtUp  atomic.Bool
+}
+
+func newRunner(def Definition, v *Views, decode Decoder, cfg batchConfig, m *metrics) *runner {
+	u := &Unit{}
+	return &runner{
+		def: def, views: v, names: newNames(""), unit: u, model: def.New(u),
+		decode: decode, cfg: cfg, metrics: m, advanced: make(chan struct{}),
+	}
+}
+
+func (r *runner) position() eventstore.Position {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.committed
+}
+
+// wait blocks until the committed position reaches pos.
+func (r *runner) wait(ctx context.Context, pos eventstore.Position) error {
+	for {
+		r.mu.Lock()
+		done, ch := r.committed >= pos, r.advanced
+		r.mu.Unlock()
+		if done {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("wait for %s to reach position %d: %w", r.def.Name, pos, ctx.Err())
+		}
+	}
+}
+
+func (r *runner) setCommitted(p eventstore.Position) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if p != r.committed {
+		r.committed = p
+		close(r.advanced)
+		r.advanced = make(chan struct{})
+	}
+	r.metrics.position.WithLabelValues(r.def.Name).Set(float64(p))
+}
+
+// handle is the watermill handler of the projection.
+func (r *runner) handle(msg *message.Message) error {
+	switch msg.Metadata.Get(KeyKind) {
+	case KindCaughtUp:
+		if err := r.flush(); err != nil {
+			return err
+		}
+		r.caughtUp.Store(true)
+		return nil
+	case KindCheckpoint:
+		pos, err := MessagePosition(msg)
+		if err != nil {
+			return err
+		}
+		if err := r.ensureBatch(); err != nil {
+			return err
+		}
+		if pos > r.pending {
+			r.pending = pos
+		}
+		return r.maybeFlush(msg)
+	case KindEvent:
+		ev, err := EventFromMessage(msg)
+		if err != nil {
+			return &ApplyError{Projection: r.def.Name, Type: msg.Metadata.Get(KeyType), Err: err}
+		}
+		if err := r.ensureBatch(); err != nil {
+			return err
+		}
+		if ev.Position <= r.pending {
+			return r.maybeFlush(msg) // redelivered: already applied
+		}
+		if err := r.apply(&ev); err != nil {
+			// Commit what came before so retries and parking do not hold
+			// the writer; the failed event left no trace in the cache.
+			if ferr := r.flush(); ferr != nil {
+				return ferr
+			}
+			return &ApplyError{Projection: r.def.Name, Position: ev.Position, Type: ev.Type, Err: err}
+		}
+		r.metrics.events.WithLabelValues(r.def.Name).Inc()
+		return r.maybeFlush(msg)
+	default:
+		return &ApplyError{Projection: r.def.Name, Err: fmt.Errorf("message %s has kind %q, expected %q, %q or %q",
+			msg.UUID, msg.Metadata.Get(KeyKind), KindEvent, KindCheckpoint, KindCaughtUp)}
+	}
+}
+
+// apply runs the model on one event, undoing its cache changes on failure.
+func (r *runner) apply(ev *Event) error {
+	if r.decode != nil {
+		d, err := r.decode(ev)
+		if err != nil {
+			return err
+		}
+		ev.Decoded = d
+	}
+	r.unit.begin()
+	if err := r.model.Apply(r.ctx, r.tx, ev); err != nil {
+		r.unit.rollbackEvent()
+		return err
+	}
+	r.pending = ev.Position
+	r.lastEvent = ev.Created
+	r.count++
+	return nil
+}
+
+// park records an event that kept failing and moves past it, in the batch
+// transaction, so the parking and the checkpoint commit together.
+func (r *runner) park(msg *message.Message, reason string) error {
+	ev, err := EventFromMessage(msg)
+	if err != nil {
+		return fmt.Errorf("park: %w", err)
+	}
+	if err := r.ensureBatch(); err != nil {
+		return err
+	}
+	if ev.Position <= r.pending {
+		return r.maybeFlush(msg)
+	}
+	if err := r.tx.Exec(r.ctx, `INSERT INTO parked_events (projection, position, event_id, stream, type, error, parked_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (projection, position) DO NOTHING`,
+		r.def.Name, int64(ev.Position), ev.ID.String(), ev.StreamID, ev.Type, reason, time.Now().UnixMilli()); err != nil {
+		r.abort()
+		return fmt.Errorf("%w: park position %d: %v", errBatchLost, ev.Position, err)
+	}
+	r.pending = ev.Position
+	r.count++
+	r.metrics.parked.WithLabelValues(r.def.Name).Inc()
+	// Parking is rare: commit it at once so it is visible and durable.
+	return r.flush()
+}
+
+// ensureBatch opens a batch transaction if none is open. It re-reads the
+// checkpoint under lock: if someone else moved it (a rebuild swapped the
+// tables), the cached rows are stale and are dropped.
+func (r *runner) ensureBatch() error {
+	if r.tx != nil {
+		return nil
+	}
+	tx, err := r.views.begin(r.ctx, r.names)
+	if err != nil {
+		return fmt.Errorf("%w: %v", errBatchLost, err)
+	}
+	cp, err := lockCheckpoint(r.ctx, tx, r.def.Name)
+	if err != nil {
+		tx.rollback()
+		return fmt.Errorf("%w: %v", errBatchLost, err)
+	}
+	if eventstore.Position(cp) != r.position() || eventstore.Position(cp) != r.pending {
+		r.unit.reset()
+		r.setCommitted(eventstore.Position(cp))
+	}
+	r.pending = eventstore.Position(cp)
+	r.tx, r.count, r.batchStart = tx, 0, time.Now()
+	return nil
+}
+
+func (r *runner) maybeFlush(msg *message.Message) error {
+	if r.tx == nil {
+		return nil
+	}
+	if messageBuffered(msg) == 0 || r.count >= r.cfg.size || time.Since(r.batchStart) >= r.cfg.interval {
+		return r.flush()
+	}
+	return nil
+}
+
+// flush commits the open batch: changed rows and the checkpoint together.
+func (r *runner) flush() error {
+	if r.tx == nil {
+		return nil
+	}
+	committed := r.position()
+	if r.pending == committed && r.count == 0 {
+		r.tx.rollback()
+		r.tx = nil
+		return nil
+	}
+	if err := r.unit.flush(r.ctx, r.tx); err != nil {
+		r.abort()
+		return fmt.Errorf("%w: %s: %v", errBatchLost, r.def.Name, err)
+	}
+	if err := r.failPoint(FailBeforeCheckpoint); err != nil {
+		r.abort()
+		return fmt.Errorf("%w: %s: %v", errBatchLost, r.def.Name, err)
+	}
+	if err := saveCheckpoint(r.ctx, r.tx, r.def.Name, uint64(r.pending)); err != nil {
+		r.abort()
+		return fmt.Errorf("%w: %s: %v", errBatchLost, r.def.Name, err)
+	}
+	if err := r.failPoint(FailBeforeCommit); err != nil {
+		r.abort()
+		return fmt.Errorf("%w: %s: %v", errBatchLost, r.def.Name, err)
+	}
+	if err := r.tx.commit(); err != nil {
+		r.tx = nil
+		r.unit.reset()
+		r.pending = committed
+		return fmt.Errorf("%w: %s: commit: %v", errBatchLost, r.def.Name, err)
+	}
+	r.tx = nil
+	r.unit.committed(r.cfg.cacheRows)
+	r.setCommitted(r.pending)
+	if !r.lastEvent.IsZero() {
+		r.metrics.lag.WithLabelValues(r.def.Name).Set(time.Since(r.lastEvent).Seconds())
+	}
+	if err := r.failPoint(FailAfterCommit); err != nil {
+		// As if the process died before acking: the batch is durable, the
+		// redelivery that follows must change nothing.
+		r.unit.reset()
+		return fmt.Errorf("%w: %s: %v", errBatchLost, r.def.Name, err)
+	}
+	return nil
+}
+
+func (r *runner) failPoint(p FailPoint) error {
+	if r.fail == nil {
+		return nil
+	}
+	return r.fail(r.def.Name, p)
+}
+
+// abort rolls the open batch back and forgets what it cached.
+func (r *runner) abort() {
+	if r.tx != nil {
+		r.tx.rollback()
+		r.tx = nil
+	}
+	r.unit.reset()
+	r.pending = r.position()
+}

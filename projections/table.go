@@ -1,0 +1,206 @@
+package projections
+
+import (
+	"context"
+	"fmt"
+)
+
+// TableSpec says how one read-model table's rows are loaded and stored. Row
+// values must be plain values (no slices, maps or pointers that are
+// mutated), because undoing a failed event restores copies of them.
+type TableSpec[K comparable, R any] struct {
+	// Load reads the row with key k; found is false when there is none.
+	Load func(ctx context.Context, tx *Tx, k K) (r R, found bool, err error)
+	// Save upserts the row.
+	Save func(ctx context.Context, tx *Tx, k K, r R) error
+	// Delete removes the row; optional for tables whose rows are never deleted.
+	Delete func(ctx context.Context, tx *Tx, k K) error
+}
+
+// Table is a write-behind cache of one read-model table, owned by one model
+// instance. Get, Put and Delete work on memory; the Unit flushes the changed
+// rows when the batch commits, so an order touched by six events in one batch
+// is written once. Every first change of a row within an event is recorded so
+// a failing event can be undone without touching the database.
+type Table[K comparable, R any] struct {
+	u    *Unit
+	spec TableSpec[K, R]
+	rows map[K]*cached[R]
+}
+
+type cached[R any] struct {
+	val    R
+	exists bool
+	dirty  bool
+	seq    uint64 // the event that last recorded an undo entry for this row
+}
+
+// NewTable registers a table with the unit.
+func NewTable[K comparable, R any](u *Unit, spec TableSpec[K, R]) *Table[K, R] {
+	t := &Table[K, R]{u: u, spec: spec, rows: map[K]*cached[R]{}}
+	u.tables = append(u.tables, t)
+	return t
+}
+
+// Get returns the row with key k.
+func (t *Table[K, R]) Get(ctx context.Context, tx *Tx, k K) (R, bool, error) {
+	c, err := t.entry(ctx, tx, k)
+	if err != nil {
+		var zero R
+		return zero, false, err
+	}
+	return c.val, c.exists, nil
+}
+
+// Put sets the row with key k.
+func (t *Table[K, R]) Put(ctx context.Context, tx *Tx, k K, r R) error {
+	c, err := t.entry(ctx, tx, k)
+	if err != nil {
+		return err
+	}
+	t.remember(k, c)
+	c.val, c.exists, c.dirty = r, true, true
+	return nil
+}
+
+// Delete removes the row with key k, if any.
+func (t *Table[K, R]) Delete(ctx context.Context, tx *Tx, k K) error {
+	if t.spec.Delete == nil {
+		return fmt.Errorf("table: delete of key %v: the table does not allow deletes", k)
+	}
+	c, err := t.entry(ctx, tx, k)
+	if err != nil {
+		return err
+	}
+	if !c.exists {
+		return nil
+	}
+	t.remember(k, c)
+	var zero R
+	c.val, c.exists, c.dirty = zero, false, true
+	return nil
+}
+
+// entry returns the cached row, loading it unless the unit is authoritative
+// (the table was created empty by this unit and every row is in memory).
+func (t *Table[K, R]) entry(ctx context.Context, tx *Tx, k K) (*cached[R], error) {
+	if c, ok := t.rows[k]; ok {
+		return c, nil
+	}
+	c := &cached[R]{}
+	if !t.u.authoritative {
+		v, found, err := t.spec.Load(ctx, tx, k)
+		if err != nil {
+			return nil, fmt.Errorf("load %v: %w", k, err)
+		}
+		c.val, c.exists = v, found
+	}
+	t.rows[k] = c
+	t.u.size++
+	return c, nil
+}
+
+func (t *Table[K, R]) remember(k K, c *cached[R]) {
+	if c.seq == t.u.seq {
+		return
+	}
+	c.seq = t.u.seq
+	saved := *c
+	t.u.undo = append(t.u.undo, func() { *t.rows[k] = saved })
+}
+
+func (t *Table[K, R]) flush(ctx context.Context, tx *Tx) error {
+	for k, c := range t.rows {
+		if !c.dirty {
+			continue
+		}
+		var err error
+		if c.exists {
+			err = t.spec.Save(ctx, tx, k, c.val)
+		} else {
+			err = t.spec.Delete(ctx, tx, k)
+		}
+		if err != nil {
+			return fmt.Errorf("flush %v: %w", k, err)
+		}
+	}
+	return nil
+}
+
+func (t *Table[K, R]) flushed() {
+	for _, c := range t.rows {
+		c.dirty = false
+	}
+}
+
+func (t *Table[K, R]) reset() { t.rows = map[K]*cached[R]{} }
+
+type flusher interface {
+	flush(ctx context.Context, tx *Tx) error
+	flushed()
+	reset()
+}
+
+// Unit is the unit of work of one model instance: its tables' caches and the
+// undo log of the event being applied.
+type Unit struct {
+	tables []flusher
+	seq    uint64
+	undo   []func()
+	size   int
+	// authoritative: every row of every table is in memory (a rebuild into
+	// empty tables), so a miss means "no row" and loads are skipped.
+	authoritative bool
+	// rebuilding is true while the unit fills fresh tables from the log.
+	rebuilding bool
+}
+
+// Rebuilding reports whether the model is being rebuilt from the log rather
+// than following it live; models skip live-only output such as change feeds.
+func (u *Unit) Rebuilding() bool { return u.rebuilding }
+
+// begin starts applying one event.
+func (u *Unit) begin() {
+	u.seq++
+	u.undo = u.undo[:0]
+}
+
+// rollbackEvent restores every row the current event changed.
+func (u *Unit) rollbackEvent() {
+	for i := len(u.undo) - 1; i >= 0; i-- {
+		u.undo[i]()
+	}
+	u.undo = u.undo[:0]
+}
+
+func (u *Unit) flush(ctx context.Context, tx *Tx) error {
+	for _, t := range u.tables {
+		if err := t.flush(ctx, tx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// committed marks every row clean after the batch committed; it forgets the
+// cache when it grew beyond limit rows (0: never).
+func (u *Unit) committed(limit int) {
+	for _, t := range u.tables {
+		t.flushed()
+	}
+	u.undo = u.undo[:0]
+	if limit > 0 && u.size > limit {
+		u.reset()
+	}
+}
+
+// reset forgets every cached row, after a lost batch or a change of the
+// tables underneath; later reads load from the database.
+func (u *Unit) reset() {
+	for _, t := range u.tables {
+		t.reset()
+	}
+	u.size = 0
+	u.undo = u.undo[:0]
+	u.authoritative = false
+}

@@ -1,0 +1,340 @@
+package projections
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" database/sql driver
+)
+
+// Dialect names the SQL database the read models live in. Projection SQL is
+// written once for both: $1-style placeholders (modernc's SQLite binds $N by
+// number too), INSERT … ON CONFLICT … DO UPDATE (both speak it), BIGINT,
+// TEXT and DOUBLE PRECISION columns, and times as BIGINT Unix milliseconds.
+type Dialect int
+
+const (
+	SQLite Dialect = iota + 1
+	Postgres
+)
+
+func (d Dialect) String() string {
+	switch d {
+	case SQLite:
+		return "sqlite"
+	case Postgres:
+		return "postgres"
+	}
+	return "unknown"
+}
+
+// ViewsFile is the SQLite file of the read models inside the data directory.
+const ViewsFile = "views.db"
+
+// ViewsConfig says where the read models live.
+type ViewsConfig struct {
+	// DSN is a postgres:// (or postgresql://) URL for PostgreSQL, or the path
+	// of a SQLite file; one of DSN and DataDir is required.
+	DSN string
+	// DataDir holds ViewsFile when DSN is empty.
+	DataDir string
+	// ReadConns caps concurrent read connections; optional, default 8.
+	ReadConns int
+}
+
+// Validate reports what is missing or out of range.
+func (c ViewsConfig) Validate() error {
+	var errs []error
+	if c.DSN == "" && c.DataDir == "" {
+		errs = append(errs, errors.New("views: DSN or DataDir is required"))
+	}
+	if c.ReadConns < 0 {
+		errs = append(errs, fmt.Errorf("views: ReadConns must be at least 0, got %d", c.ReadConns))
+	}
+	return errors.Join(errs...)
+}
+
+// Views is the read-model database: a writer used by projections and rebuilds
+// and a pool of readers used by queries. On SQLite the writer is a single
+// connection (SQLite has one writer at a time; queueing in the pool is cheaper
+// than lock retries) and readers see WAL snapshots without blocking it.
+type Views struct {
+	dialect Dialect
+	write   *sql.DB
+	read    *sql.DB
+
+	mu    sync.Mutex
+	stmts map[string]*sql.Stmt
+}
+
+// OpenViews opens (creating if needed) the read-model database and its core
+// tables: projection_checkpoints, projection_migrations and parked_events.
+func OpenViews(ctx context.Context, cfg ViewsConfig) (*Views, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.ReadConns == 0 {
+		cfg.ReadConns = 8
+	}
+	v := &Views{stmts: map[string]*sql.Stmt{}}
+	var err error
+	if strings.HasPrefix(cfg.DSN, "postgres://") || strings.HasPrefix(cfg.DSN, "postgresql://") {
+		v.dialect = Postgres
+		if v.write, err = sql.Open("pgx", cfg.DSN); err != nil {
+			return nil, fmt.Errorf("views: open postgres: %w", err)
+		}
+		v.write.SetMaxOpenConns(cfg.ReadConns + 4)
+		v.write.SetMaxIdleConns(cfg.ReadConns + 4)
+		v.read = v.write
+	} else {
+		v.dialect = SQLite
+		path := cfg.DSN
+		if path == "" {
+			if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+				return nil, fmt.Errorf("views: create data dir: %w", err)
+			}
+			path = filepath.Join(cfg.DataDir, ViewsFile)
+		}
+		// synchronous(NORMAL) in WAL mode may lose the last commits on power
+		// loss but never splits one: a read model and its checkpoint stay
+		// consistent, and projections replay what was lost.
+		q := url.Values{}
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Add("_pragma", "synchronous(NORMAL)")
+		q.Add("_pragma", "busy_timeout(10000)")
+		q.Add("_txlock", "immediate")
+		if v.write, err = sql.Open("sqlite", "file:"+path+"?"+q.Encode()); err != nil {
+			return nil, fmt.Errorf("views: open %s: %w", path, err)
+		}
+		v.write.SetMaxOpenConns(1)
+		v.write.SetMaxIdleConns(1)
+		v.write.SetConnMaxLifetime(0)
+		r := url.Values{}
+		r.Add("_pragma", "busy_timeout(10000)")
+		r.Add("_pragma", "query_only(1)")
+		if v.read, err = sql.Open("sqlite", "file:"+path+"?"+r.Encode()); err != nil {
+			v.write.Close()
+			return nil, fmt.Errorf("views: open %s for reading: %w", path, err)
+		}
+		v.read.SetMaxOpenConns(cfg.ReadConns)
+		v.read.SetMaxIdleConns(cfg.ReadConns)
+	}
+	if err := v.initCore(ctx); err != nil {
+		v.Close()
+		return nil, err
+	}
+	return v, nil
+}
+
+// Dialect says which database the views live in.
+func (v *Views) Dialect() Dialect { return v.dialect }
+
+// DB returns the pool queries read from. Callers must not write through it.
+func (v *Views) DB() *sql.DB { return v.read }
+
+// Close releases both pools.
+func (v *Views) Close() error {
+	v.mu.Lock()
+	for _, s := range v.stmts {
+		s.Close()
+	}
+	v.stmts = map[string]*sql.Stmt{}
+	v.mu.Unlock()
+	err := v.write.Close()
+	if v.read != v.write {
+		err = errors.Join(err, v.read.Close())
+	}
+	return err
+}
+
+var coreSchema = []string{
+	`CREATE TABLE IF NOT EXISTS projection_checkpoints (
+		name       TEXT PRIMARY KEY,
+		position   BIGINT NOT NULL,
+		updated_at BIGINT NOT NULL
+	)`,
+	`CREATE TABLE IF NOT EXISTS projection_migrations (
+		projection TEXT NOT NULL,
+		version    BIGINT NOT NULL,
+		applied_at BIGINT NOT NULL,
+		PRIMARY KEY (projection, version)
+	)`,
+	`CREATE TABLE IF NOT EXISTS parked_events (
+		projection TEXT NOT NULL,
+		position   BIGINT NOT NULL,
+		event_id   TEXT NOT NULL,
+		stream     TEXT NOT NULL,
+		type       TEXT NOT NULL,
+		error      TEXT NOT NULL,
+		parked_at  BIGINT NOT NULL,
+		PRIMARY KEY (projection, position)
+	)`,
+}
+
+func (v *Views) initCore(ctx context.Context) error {
+	tx, err := v.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("views: begin: %w", err)
+	}
+	defer tx.Rollback()
+	if v.dialect == Postgres {
+		// Several processes may start at once; serialise their CREATEs.
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7261746)`); err != nil {
+			return fmt.Errorf("views: lock schema: %w", err)
+		}
+	}
+	for _, s := range coreSchema {
+		if _, err := tx.ExecContext(ctx, s); err != nil {
+			return fmt.Errorf("views: create core tables: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("views: commit core tables: %w", err)
+	}
+	return nil
+}
+
+// stmt returns a statement prepared once on the writer pool.
+func (v *Views) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if s, ok := v.stmts[query]; ok {
+		return s, nil
+	}
+	s, err := v.write.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	v.stmts[query] = s
+	return s, nil
+}
+
+// forget drops prepared statements mentioning table, after it was dropped or
+// renamed.
+func (v *Views) forget(tables ...string) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	for q, s := range v.stmts {
+		for _, t := range tables {
+			if strings.Contains(q, t) {
+				s.Close()
+				delete(v.stmts, q)
+				break
+			}
+		}
+	}
+}
+
+// begin starts a write transaction.
+func (v *Views) begin(ctx context.Context, names *names) (*Tx, error) {
+	tx, err := v.write.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("views: begin: %w", err)
+	}
+	return &Tx{v: v, tx: tx, names: names}, nil
+}
+
+// Tx is a write transaction of a projection. Queries name tables as {name}
+// (for example "SELECT … FROM {orders} WHERE order_id = $1"); the Tx
+// substitutes the physical table, which differs while a rebuild fills fresh
+// tables beside the live ones.
+type Tx struct {
+	v     *Views
+	tx    *sql.Tx
+	names *names
+}
+
+// Dialect of the database the transaction runs in.
+func (t *Tx) Dialect() Dialect { return t.v.dialect }
+
+// Exec runs a statement.
+func (t *Tx) Exec(ctx context.Context, query string, args ...any) error {
+	s, err := t.prepared(ctx, query)
+	if err != nil {
+		return err
+	}
+	if _, err := s.ExecContext(ctx, args...); err != nil {
+		return fmt.Errorf("exec %s: %w", t.names.expand(query), err)
+	}
+	return nil
+}
+
+// QueryRow runs a query expected to return at most one row.
+func (t *Tx) QueryRow(ctx context.Context, query string, args ...any) (*sql.Row, error) {
+	s, err := t.prepared(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return s.QueryRowContext(ctx, args...), nil
+}
+
+// Query runs a query.
+func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	s, err := t.prepared(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return s.QueryContext(ctx, args...)
+}
+
+func (t *Tx) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
+	q := t.names.expand(query)
+	s, err := t.v.stmt(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("prepare %s: %w", q, err)
+	}
+	return t.tx.StmtContext(ctx, s), nil
+}
+
+func (t *Tx) commit() error   { return t.tx.Commit() }
+func (t *Tx) rollback() error { return t.tx.Rollback() }
+
+// names maps a projection's logical table names to physical ones and caches
+// the expansion of each query text.
+type names struct {
+	suffix string
+	mu     sync.Mutex
+	cache  map[string]string
+}
+
+func newNames(suffix string) *names {
+	return &names{suffix: suffix, cache: map[string]string{}}
+}
+
+// expand replaces every {name} with name+suffix.
+func (n *names) expand(q string) string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if e, ok := n.cache[q]; ok {
+		return e
+	}
+	var b strings.Builder
+	rest := q
+	for {
+		i := strings.IndexByte(rest, '{')
+		if i < 0 {
+			b.WriteString(rest)
+			break
+		}
+		j := strings.IndexByte(rest[i:], '}')
+		if j < 0 {
+			b.WriteString(rest)
+			break
+		}
+		b.WriteString(rest[:i])
+		b.WriteString(rest[i+1 : i+j])
+		b.WriteString(n.suffix)
+		rest = rest[i+j+1:]
+	}
+	e := b.String()
+	n.cache[q] = e
+	return e
+}
