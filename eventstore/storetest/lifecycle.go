@@ -1,0 +1,57 @@
+package storetest
+
+import (
+	"context"
+
+	"github.com/paidan/paidan/eventstore"
+)
+
+var lifecycleTests = []suiteTest{
+	{"CancelledContext", testCancelledContext},
+	{"Close", testStoreClose},
+}
+
+// testCancelledContext: calls made with a cancelled context fail with its
+// error.
+func testCancelledContext(h *harness) {
+	stream := h.stream("ctx")
+	h.mustAppend(stream, eventstore.NoStream(), h.event("Seed", `{}`))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := h.store.Append(ctx, stream, eventstore.Any(), h.event("Late", `{}`))
+	h.wantErrIs(err, context.Canceled, "Append with a cancelled context")
+	_, err = h.store.ReadStream(ctx, stream, eventstore.ReadStreamOptions{Limit: 1})
+	h.wantErrIs(err, context.Canceled, "ReadStream with a cancelled context")
+	_, err = h.store.ReadAll(ctx, eventstore.ReadAllOptions{Limit: 1})
+	h.wantErrIs(err, context.Canceled, "ReadAll with a cancelled context")
+}
+
+// testStoreClose: closing the store ends open subscriptions with an error
+// and makes every later call fail with ErrClosed.
+func testStoreClose(h *harness) {
+	stream := h.stream("close")
+	h.mustAppend(stream, eventstore.NoStream(), h.event("Seed", `{}`))
+	s := h.subscribe(eventstore.SubscribeOptions{From: eventstore.End})
+	s.untilCaughtUp()
+	if err := h.store.Close(); err != nil {
+		h.t.Fatalf("Store.Close: %v", err)
+	}
+	if err := s.awaitEnd(); err == nil {
+		h.t.Fatal("an open subscription's Recv returned no error after the store closed")
+	}
+
+	_, err := h.append(stream, eventstore.Any(), h.event("Late", `{}`))
+	h.wantErrIs(err, eventstore.ErrClosed, "Append after Close")
+	_, err = h.store.ReadStream(h.ctx(), stream, eventstore.ReadStreamOptions{Limit: 1})
+	h.wantErrIs(err, eventstore.ErrClosed, "ReadStream after Close")
+	_, err = h.store.ReadAll(h.ctx(), eventstore.ReadAllOptions{Limit: 1})
+	h.wantErrIs(err, eventstore.ErrClosed, "ReadAll after Close")
+	sub, err := h.store.SubscribeAll(h.ctx(), eventstore.SubscribeOptions{From: eventstore.Start})
+	if err == nil {
+		// An adapter may report the closed store on the first Recv instead.
+		p := h.pump(sub, func() {})
+		h.t.Cleanup(p.stop)
+		err = p.awaitEnd()
+	}
+	h.wantErrIs(err, eventstore.ErrClosed, "SubscribeAll after Close")
+}
