@@ -1,0 +1,84 @@
+package embedded
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/uuid"
+
+	"github.com/paidan/paidan/eventstore"
+)
+
+// appendRequest is one Append waiting for the writer.
+type appendRequest struct {
+	ctx      context.Context
+	stream   string
+	expected eventstore.ExpectedRevision
+	// events is the store's own copy: IDs assigned, Data and Metadata copied
+	// (never nil), so neither the caller nor the ring can see the other's
+	// changes.
+	events []eventstore.EventData
+	// fresh says the first ID was assigned by the store, so no stored event can
+	// carry it and the idempotency lookup is skipped.
+	fresh bool
+	done  chan appendOutcome
+
+	// Set by the writer while it handles the request's batch.
+	outcome appendOutcome
+	settled bool // failed for a reason of its own; a batch retry skips it
+}
+
+type appendOutcome struct {
+	res eventstore.AppendResult
+	err error
+}
+
+// Append implements eventstore.Store.
+func (s *Store) Append(ctx context.Context, stream string, expected eventstore.ExpectedRevision, events ...eventstore.EventData) (eventstore.AppendResult, error) {
+	if err := ctx.Err(); err != nil {
+		return eventstore.AppendResult{}, fmt.Errorf("append to %q: %w", stream, err)
+	}
+	if err := eventstore.ValidateAppend(stream, events); err != nil {
+		return eventstore.AppendResult{}, err
+	}
+	req := &appendRequest{
+		ctx:      ctx,
+		stream:   stream,
+		expected: expected,
+		events:   make([]eventstore.EventData, len(events)),
+		done:     make(chan appendOutcome, 1),
+	}
+	for i, ev := range events {
+		if ev.ID == ([16]byte{}) {
+			ev.ID = uuid.New()
+			if i == 0 {
+				req.fresh = true
+			}
+		}
+		ev.Data = append(make([]byte, 0, len(ev.Data)), ev.Data...)
+		ev.Metadata = append(make([]byte, 0, len(ev.Metadata)), ev.Metadata...)
+		req.events[i] = ev
+	}
+
+	s.mu.RLock()
+	if s.closed {
+		s.mu.RUnlock()
+		return eventstore.AppendResult{}, fmt.Errorf("append to %q: %w", stream, eventstore.ErrClosed)
+	}
+	select {
+	case s.queue <- req:
+		s.mu.RUnlock()
+	case <-ctx.Done():
+		s.mu.RUnlock()
+		return eventstore.AppendResult{}, fmt.Errorf("append to %q: %w", stream, ctx.Err())
+	}
+
+	select {
+	case out := <-req.done:
+		return out.res, out.err
+	case <-ctx.Done():
+		// The writer may still commit it: the port tells callers to retry with
+		// the same IDs to learn the result.
+		return eventstore.AppendResult{}, fmt.Errorf("append to %q abandoned while queued or committing: %w", stream, ctx.Err())
+	}
+}

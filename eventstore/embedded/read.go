@@ -1,0 +1,168 @@
+package embedded
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/paidan/paidan/eventstore"
+)
+
+// readStmts are the read-only pool's prepared queries.
+type readStmts struct {
+	streamForwards  *sql.Stmt
+	streamBackwards *sql.Stmt
+	streamExists    *sql.Stmt
+	allForwards     *sql.Stmt
+	allBackwards    *sql.Stmt
+}
+
+const eventColumns = "position, stream, revision, event_id, type, data, metadata, created"
+
+func (r *readStmts) prepare(ctx context.Context, db *sql.DB) error {
+	for _, p := range []struct {
+		stmt **sql.Stmt
+		sql  string
+	}{
+		{&r.streamForwards, "SELECT " + eventColumns + " FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?"},
+		{&r.streamBackwards, "SELECT " + eventColumns + " FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?"},
+		{&r.streamExists, "SELECT 1 FROM events WHERE stream = ? LIMIT 1"},
+		{&r.allForwards, "SELECT " + eventColumns + " FROM events WHERE position >= ? ORDER BY position LIMIT ?"},
+		{&r.allBackwards, "SELECT " + eventColumns + " FROM events WHERE position < ? ORDER BY position DESC LIMIT ?"},
+	} {
+		stmt, err := db.PrepareContext(ctx, p.sql)
+		if err != nil {
+			return fmt.Errorf("prepare %q: %w", p.sql, err)
+		}
+		*p.stmt = stmt
+	}
+	return nil
+}
+
+func (r *readStmts) close() error {
+	var errs []error
+	for _, st := range []*sql.Stmt{r.streamForwards, r.streamBackwards, r.streamExists, r.allForwards, r.allBackwards} {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// clamp maps a uint64 bound onto SQLite's signed integers; anything past
+// MaxInt64 is past every stored revision and position.
+func clamp(v uint64) int64 {
+	if v > math.MaxInt64 {
+		return math.MaxInt64
+	}
+	return int64(v)
+}
+
+// ReadStream implements eventstore.Store.
+func (s *Store) ReadStream(ctx context.Context, stream string, opts eventstore.ReadStreamOptions) ([]eventstore.RecordedEvent, error) {
+	if s.isClosed.Load() {
+		return nil, fmt.Errorf("read stream %q: %w", stream, eventstore.ErrClosed)
+	}
+	if err := eventstore.ValidateLimit(opts.Limit); err != nil {
+		return nil, err
+	}
+	if stream == "" {
+		return nil, fmt.Errorf("%w: read of an empty stream name", eventstore.ErrInvalidRequest)
+	}
+	var stmt *sql.Stmt
+	switch opts.Direction {
+	case eventstore.Forwards:
+		stmt = s.reads.streamForwards
+	case eventstore.Backwards:
+		stmt = s.reads.streamBackwards
+	default:
+		return nil, fmt.Errorf("%w: unknown read direction %d", eventstore.ErrInvalidRequest, opts.Direction)
+	}
+	rows, err := stmt.QueryContext(ctx, stream, clamp(opts.From), opts.Limit)
+	if err != nil {
+		return nil, fmt.Errorf("read stream %q: %w", stream, s.errIfClosed(err))
+	}
+	events, err := scanEvents(rows, min(opts.Limit, 64))
+	if err != nil {
+		return nil, fmt.Errorf("read stream %q: %w", stream, s.errIfClosed(err))
+	}
+	if len(events) == 0 {
+		var one int
+		err := s.reads.streamExists.QueryRowContext(ctx, stream).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, fmt.Errorf("read stream %q: %w", stream, eventstore.ErrStreamNotFound)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read stream %q: %w", stream, s.errIfClosed(err))
+		}
+	}
+	return events, nil
+}
+
+// ReadAll implements eventstore.Store. The store holds no system streams, so
+// every event is returned.
+func (s *Store) ReadAll(ctx context.Context, opts eventstore.ReadAllOptions) ([]eventstore.RecordedEvent, error) {
+	if s.isClosed.Load() {
+		return nil, fmt.Errorf("read $all: %w", eventstore.ErrClosed)
+	}
+	if err := eventstore.ValidateLimit(opts.Limit); err != nil {
+		return nil, err
+	}
+	var stmt *sql.Stmt
+	switch opts.Direction {
+	case eventstore.Forwards:
+		stmt = s.reads.allForwards
+	case eventstore.Backwards:
+		stmt = s.reads.allBackwards
+	default:
+		return nil, fmt.Errorf("%w: unknown read direction %d", eventstore.ErrInvalidRequest, opts.Direction)
+	}
+	events, err := s.readAll(ctx, stmt, opts.From, opts.Limit)
+	if err != nil {
+		return nil, fmt.Errorf("read $all %s from %d: %w", opts.Direction, opts.From, err)
+	}
+	return events, nil
+}
+
+func (s *Store) readAll(ctx context.Context, stmt *sql.Stmt, from eventstore.Position, limit int) ([]eventstore.RecordedEvent, error) {
+	rows, err := stmt.QueryContext(ctx, clamp(uint64(from)), limit)
+	if err != nil {
+		return nil, s.errIfClosed(err)
+	}
+	events, err := scanEvents(rows, min(limit, 256))
+	if err != nil {
+		return nil, s.errIfClosed(err)
+	}
+	return events, nil
+}
+
+// scanEvents reads rows of eventColumns and closes them.
+func scanEvents(rows *sql.Rows, capacity int) ([]eventstore.RecordedEvent, error) {
+	defer rows.Close()
+	events := make([]eventstore.RecordedEvent, 0, capacity)
+	var (
+		pos, rev, created int64
+		id                sql.RawBytes
+	)
+	for rows.Next() {
+		var ev eventstore.RecordedEvent
+		if err := rows.Scan(&pos, &ev.StreamID, &rev, &id, &ev.Type, &ev.Data, &ev.Metadata, &created); err != nil {
+			return nil, err
+		}
+		if len(id) != len(ev.ID) {
+			return nil, fmt.Errorf("event at position %d has a %d-byte ID, expected %d bytes", pos, len(id), len(ev.ID))
+		}
+		copy(ev.ID[:], id)
+		ev.Position = eventstore.Position(pos)
+		ev.Revision = uint64(rev)
+		ev.Created = time.Unix(0, created).UTC()
+		events = append(events, ev)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return events, nil
+}
