@@ -182,8 +182,9 @@ func (o *Order) Expire(offerID uuid.UUID, now time.Time) ([]Event, error) {
 
 // Withdraw takes a pending offer back (its team was suspended); the order is
 // placed again and the team is not counted as refusing it. The dispatcher or
-// a coordinator or admin may withdraw. As with Expire, withdrawing an offer
-// that is no longer pending is a no-op.
+// a coordinator or admin may withdraw. offerID names the offer; uuid.Nil
+// means the current one. As with Expire, withdrawing an offer that is no
+// longer pending is a no-op.
 func (o *Order) Withdraw(by Actor, offerID uuid.UUID, reason string, now time.Time) ([]Event, error) {
 	if err := o.exists(); err != nil {
 		return nil, err
@@ -194,10 +195,10 @@ func (o *Order) Withdraw(by Actor, offerID uuid.UUID, reason string, now time.Ti
 	if err := checkText("reason", reason, MaxReasonRunes, false); err != nil {
 		return nil, err
 	}
-	if o.offer == nil || o.offer.ID != offerID {
+	if o.offer == nil || (offerID != uuid.Nil && o.offer.ID != offerID) {
 		return nil, nil
 	}
-	return []Event{OfferWithdrawn{OrderID: o.id, OfferID: offerID, TeamID: o.offer.TeamID, By: by.Subject,
+	return []Event{OfferWithdrawn{OrderID: o.id, OfferID: o.offer.ID, TeamID: o.offer.TeamID, By: by.Subject,
 		Reason: reason, WithdrawnAt: now.UTC()}}, nil
 }
 
