@@ -1,8 +1,8 @@
 package api
 
 import (
+	"errors"
 	"log/slog"
-	"net/http"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -23,7 +23,9 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		req := c.Request()
 		route := c.Path()
-		if route == "" || c.Response().Status == http.StatusNotFound && isUnmatched(c) {
+		if route == "" || errors.Is(err, echo.ErrNotFound) {
+			// No route matched: raw paths of probes and typos must never
+			// become metric labels.
 			route = "unmatched"
 		}
 		status := c.Response().Status
@@ -59,10 +61,4 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		s.log.LogAttrs(req.Context(), level, "http request", attrs...)
 		return nil
 	}
-}
-
-// isUnmatched reports whether no route matched, so raw paths of probes and
-// typos never become metric labels.
-func isUnmatched(c echo.Context) bool {
-	return c.Path() == "" || c.Path() == "/*"
 }

@@ -46,6 +46,8 @@ Start here:
 		SilenceErrors: true,
 	}
 	root.AddCommand(
+		newServeCmd(),
+		newTokenCmd(),
 		newBenchCmd(),
 	)
 	return root
