@@ -28,7 +28,7 @@ var (
 // their real station names where public reporting gives them, and generated
 // community stations up to 648 in all. Generation is deterministic (the same
 // ids and names on every machine and every release), spreads stations unevenly
-// over the institutes (between about 9 and 36 each), and gives station ids of
+// over the institutes (from about 10 to 40 each), and gives station ids of
 // the form "<institute>-NNN" numbered from 001 within each institute.
 func DemoDirectory() *Directory {
 	demoOnce.Do(func() {
