@@ -242,8 +242,8 @@ func (o *Order) CurrentOffer() (Offer, bool) {
 // AcceptedTeam is the team that accepted the order, or "".
 func (o *Order) AcceptedTeam() string { return o.acceptedTeam }
 
-// AssignedTeam is the team that holds the order now: the pending offer's team
-// or the accepting team (until completion), else "".
+// AssignedTeam is the team that holds or held the order: the pending offer's
+// team, else the accepting team, else "".
 func (o *Order) AssignedTeam() string {
 	if o.offer != nil {
 		return o.offer.TeamID
