@@ -101,7 +101,9 @@ func TestRankTeamsExclusions(t *testing.T) {
 		here("ok"),
 		here("suspended", func(s *domain.TeamSnapshot) { s.Active = false }),
 		here("suspended-and-unskilled", func(s *domain.TeamSnapshot) { s.Active = false; s.Skills = []domain.Category{domain.CategoryLegal} }),
-		sameInstitute("unskilled", func(s *domain.TeamSnapshot) { s.Skills = []domain.Category{domain.CategoryLegal, domain.CategoryHealth} }),
+		sameInstitute("unskilled", func(s *domain.TeamSnapshot) {
+			s.Skills = []domain.Category{domain.CategoryLegal, domain.CategoryHealth}
+		}),
 		elsewhere("full", load(3)),
 		here("overfull", load(4)),
 		here("declined"),
