@@ -13,6 +13,28 @@ var eventTests = []suiteTest{
 	{"ZeroIDGetsRandomID", testZeroID},
 	{"CreatedIsUTCAndRecent", testCreated},
 	{"LargeEvent", testLargeEvent},
+	{"BuffersNotShared", testBuffersNotShared},
+}
+
+// testBuffersNotShared: the store keeps its own copy of what it was given
+// and hands out copies, so neither the writer nor a reader altering a byte
+// slice afterwards changes what is stored.
+func testBuffersNotShared(h *harness) {
+	stream := h.stream("buf")
+	data, meta := []byte(`{"v":"original"}`), []byte(`{"m":"original"}`)
+	h.mustAppend(stream, eventstore.NoStream(), eventstore.EventData{ID: newID(), Type: h.typ("Buf"), Data: data, Metadata: meta})
+	copy(data, "XXXXXXXXXXXX")
+	copy(meta, "XXXXXXXXXXXX")
+	first := h.mustReadStream(stream)[0]
+	if string(first.Data) != `{"v":"original"}` || string(first.Metadata) != `{"m":"original"}` {
+		h.t.Fatalf("altering the appended slices changed the stored event to %q / %q", first.Data, first.Metadata)
+	}
+	copy(first.Data, "YYYYYYYYYYYY")
+	copy(first.Metadata, "YYYYYYYYYYYY")
+	again := h.mustReadStream(stream)[0]
+	if string(again.Data) != `{"v":"original"}` || string(again.Metadata) != `{"m":"original"}` {
+		h.t.Fatalf("altering a read event's slices changed the stored event to %q / %q", again.Data, again.Metadata)
+	}
 }
 
 // testRoundTrip: IDs, types, data and metadata come back byte-exact,
