@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -72,14 +71,15 @@ const internalMessage = "the server failed to handle this request; it has been l
 // Classify maps any error to the status, code and message the client gets.
 // It is the only place errors become statuses; it looks through wrapping with
 // errors.Is and errors.As, so context added on the way up never turns a
-// client error into a 500. Messages of 4xx errors are the errors' own
+// client error into a 500. A bare encoding/json error is deliberately not a
+// 400: request bodies are decoded by Bind, which wraps ErrMalformedRequest,
+// so a bare one comes from decoding something of the server's own (a stored
+// event, a token's claims) and is not the client's fault. Messages of 4xx errors are the errors' own
 // (domain messages are written for people); 5xx messages never carry the
 // error's text.
 func Classify(err error) Problem {
 	var (
 		maxBytes *http.MaxBytesError
-		syntax   *json.SyntaxError
-		typeErr  *json.UnmarshalTypeError
 		invalid  *domain.ValidationError
 		httpErr  *echo.HTTPError
 	)
@@ -91,8 +91,6 @@ func Classify(err error) Problem {
 			fmt.Sprintf("the request body is larger than the %d bytes allowed", MaxBodyBytes), ""}
 	case errors.Is(err, ErrMalformedRequest):
 		return Problem{http.StatusBadRequest, CodeMalformedRequest, err.Error(), ""}
-	case errors.As(err, &syntax), errors.As(err, &typeErr):
-		return Problem{http.StatusBadRequest, CodeMalformedRequest, describeDecodeError(err).Error(), ""}
 	case errors.Is(err, ErrUnauthenticated):
 		return Problem{http.StatusUnauthorized, CodeUnauthenticated, err.Error(), ""}
 	case errors.Is(err, domain.ErrForbidden):
