@@ -1,6 +1,7 @@
 package esdbtest_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -67,7 +68,9 @@ func TestCheck03IdleSubscriptionSurvivesKeepalive(t *testing.T) {
 	t.Parallel()
 	srv, c := setup(t)
 	stream := streamName(t)
-	sub, err := c.SubscribeToStream(ctx(t), stream, esdb.SubscribeToStreamOptions{})
+	// The subscription's context must outlive the idle period: ctx(t) ends
+	// after the usual wait bound.
+	sub, err := c.SubscribeToStream(context.Background(), stream, esdb.SubscribeToStreamOptions{})
 	if err != nil {
 		t.Fatalf("subscribe: %v", err)
 	}
@@ -91,7 +94,7 @@ func TestCheck03ControlDefaultPolicyDrops(t *testing.T) {
 	t.Parallel()
 	srv := startServer(t, esdbtest.Config{GRPCDefaultKeepalive: true})
 	c := newClient(t, srv.URL())
-	sub, err := c.SubscribeToStream(ctx(t), streamName(t), esdb.SubscribeToStreamOptions{})
+	sub, err := c.SubscribeToStream(context.Background(), streamName(t), esdb.SubscribeToStreamOptions{})
 	if err != nil {
 		t.Fatalf("subscribe: %v", err)
 	}

@@ -187,7 +187,9 @@ func TestCheck37ReadsNeverPanic(t *testing.T) {
 		read func() (*esdb.ReadStream, error)
 	}{
 		{"stream", func() (*esdb.ReadStream, error) { return c.ReadStream(ctx(t), stream, esdb.ReadStreamOptions{}, 10) }},
-		{"missing", func() (*esdb.ReadStream, error) { return c.ReadStream(ctx(t), streamName(t), esdb.ReadStreamOptions{}, 10) }},
+		{"missing", func() (*esdb.ReadStream, error) {
+			return c.ReadStream(ctx(t), streamName(t), esdb.ReadStreamOptions{}, 10)
+		}},
 		{"beyond", func() (*esdb.ReadStream, error) {
 			return c.ReadStream(ctx(t), stream, esdb.ReadStreamOptions{From: esdb.Revision(99)}, 10)
 		}},
