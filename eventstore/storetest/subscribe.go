@@ -24,6 +24,7 @@ func testSubscribeFromStart(h *harness) {
 	s := h.subscribe(eventstore.SubscribeOptions{From: eventstore.Start})
 	got, _ := s.untilCaughtUp()
 	h.wantSameEvents("own events before CaughtUp", got, history)
+	h.wantSameEvents("own events of ReadAll", h.readAllOwn(history[0].Position), history)
 
 	live := h.stream("live")
 	r := h.mustAppend(live, eventstore.NoStream(), h.events(2, "Live")...)

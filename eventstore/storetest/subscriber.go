@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/paidan/paidan/eventstore"
@@ -18,6 +19,12 @@ type subscriber struct {
 	quit   chan struct{}
 	done   chan struct{}
 	ended  bool // Recv returned an error, already taken by the test
+
+	// What every message is checked against, whoever's event it carries.
+	filter         eventstore.Filter
+	lastEvent      eventstore.Position
+	lastCheckpoint eventstore.Position
+	checkpointSeen bool
 }
 
 type received struct {
@@ -37,6 +44,7 @@ func (h *harness) subscribe(opts eventstore.SubscribeOptions) *subscriber {
 		h.t.Fatalf("SubscribeAll(from %d, filter %+v): unexpected error %v", opts.From, opts.Filter, err)
 	}
 	s := h.pump(sub, cancel)
+	s.filter = opts.Filter
 	h.t.Cleanup(s.stop)
 	return s
 }
@@ -91,8 +99,11 @@ func (s *subscriber) next() (eventstore.Message, error) {
 }
 
 // nextOwn returns the next message that is not a foreign event (an event
-// outside the test's streams), checking that every event's Position matches
-// its Message.Position. It fails the test on a Recv error.
+// outside the test's streams). On every message, foreign or not, it checks
+// the subscription's invariants: event positions increase strictly, an
+// event's Position matches its Message.Position, only events the filter
+// matches and no system events arrive, checkpoints never decrease. It fails
+// the test on a Recv error.
 func (s *subscriber) nextOwn() eventstore.Message {
 	s.h.t.Helper()
 	for {
@@ -102,13 +113,27 @@ func (s *subscriber) nextOwn() eventstore.Message {
 		}
 		switch m.Kind {
 		case eventstore.EventAppeared:
-			if m.Position != m.Event.Position {
-				s.h.t.Fatalf("EventAppeared message has Position %d but carries an event at %d", m.Position, m.Event.Position)
+			ev := m.Event
+			if m.Position != ev.Position {
+				s.h.t.Fatalf("EventAppeared message has Position %d but carries an event at %d", m.Position, ev.Position)
 			}
-			if !s.h.own(m.Event) {
+			if ev.Position <= s.lastEvent {
+				s.h.t.Fatalf("event %s@%d at position %d delivered after one at %d; positions must increase",
+					ev.StreamID, ev.Revision, ev.Position, s.lastEvent)
+			}
+			s.lastEvent = ev.Position
+			if strings.HasPrefix(ev.StreamID, "$") || !s.filter.Match(ev.StreamID, ev.Type) {
+				s.h.t.Fatalf("event %s@%d of type %q delivered, which filter %+v excludes", ev.StreamID, ev.Revision, ev.Type, s.filter)
+			}
+			if !s.h.own(ev) {
 				continue
 			}
-		case eventstore.CheckpointReached, eventstore.CaughtUp:
+		case eventstore.CheckpointReached:
+			if s.checkpointSeen && m.Position < s.lastCheckpoint {
+				s.h.t.Fatalf("checkpoint %d follows checkpoint %d; checkpoints must never decrease", m.Position, s.lastCheckpoint)
+			}
+			s.checkpointSeen, s.lastCheckpoint = true, m.Position
+		case eventstore.CaughtUp:
 		default:
 			s.h.t.Fatalf("subscription delivered a message of unknown kind %d", m.Kind)
 		}
