@@ -15,7 +15,9 @@ import (
 
 // faultURL shortens the client's discovery (3 attempts instead of 10) so an
 // outage costs each call a fraction of a second rather than over a second.
-func faultURL(srv *esdbtest.Server) string { return srv.URL() + "&maxDiscoverAttempts=3&discoveryInterval=50" }
+func faultURL(srv *esdbtest.Server) string {
+	return srv.URL() + "&maxDiscoverAttempts=3&discoveryInterval=50"
+}
 
 // bounded is a context for one call that must not hang the test.
 func bounded(t *testing.T) context.Context {
