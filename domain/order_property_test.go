@@ -50,7 +50,9 @@ func (m *orderMachine) tick(t *rapid.T) time.Time {
 	return m.now
 }
 
-func (m *orderMachine) actor(t *rapid.T) domain.Actor { return rapid.SampledFrom(propActors).Draw(t, "actor") }
+func (m *orderMachine) actor(t *rapid.T) domain.Actor {
+	return rapid.SampledFrom(propActors).Draw(t, "actor")
+}
 
 // likely is usually the actor entitled to the command, sometimes anyone, so
 // that long lifecycles are reached as well as refusals.
