@@ -58,7 +58,9 @@ var (
 
 // Specific errors of teams.
 var (
-	ErrTeamNotFound         = newError(ErrNotFound, "team not found")
+	ErrTeamNotFound = newError(ErrNotFound, "team not found")
+	// ErrTeamExists is for the command layer: registering an id whose stream
+	// already has events.
 	ErrTeamExists           = newError(ErrConflict, "team is already registered")
 	ErrTeamAlreadySuspended = newError(ErrConflict, "team is already suspended")
 	ErrTeamNotSuspended     = newError(ErrConflict, "team is not suspended")

@@ -32,3 +32,22 @@ const (
 	EventTypeTeamSuspended  = "TeamSuspended"
 	EventTypeTeamResumed    = "TeamResumed"
 )
+
+// Every event type is an Event as a value.
+var (
+	_ Event = OrderPlaced{}
+	_ Event = OrderOffered{}
+	_ Event = OfferAccepted{}
+	_ Event = OfferDeclined{}
+	_ Event = OfferExpired{}
+	_ Event = OfferWithdrawn{}
+	_ Event = OrderEscalated{}
+	_ Event = ServiceStarted{}
+	_ Event = OrderCompleted{}
+	_ Event = OrderRated{}
+	_ Event = OrderCancelled{}
+	_ Event = TeamRegistered{}
+	_ Event = TeamUpdated{}
+	_ Event = TeamSuspended{}
+	_ Event = TeamResumed{}
+)
