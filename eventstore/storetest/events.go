@@ -14,6 +14,16 @@ var eventTests = []suiteTest{
 	{"CreatedIsUTCAndRecent", testCreated},
 	{"LargeEvent", testLargeEvent},
 	{"BuffersNotShared", testBuffersNotShared},
+	{"LongestStreamName", testLongestStreamName},
+}
+
+// testLongestStreamName: a name of MaxStreamNameLength bytes is accepted.
+func testLongestStreamName(h *harness) {
+	stream := h.stream(strings.Repeat("n", eventstore.MaxStreamNameLength-len(h.prefix)))
+	h.mustAppend(stream, eventstore.NoStream(), h.event("Long", `{}`))
+	if got := h.mustReadStream(stream); len(got) != 1 || got[0].StreamID != stream {
+		h.t.Fatalf("a stream with a %d-byte name read back as %d events (%s)", len(stream), len(got), describe(got))
+	}
 }
 
 // testBuffersNotShared: the store keeps its own copy of what it was given

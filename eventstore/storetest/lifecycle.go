@@ -2,6 +2,8 @@ package storetest
 
 import (
 	"context"
+	"fmt"
+	"time"
 
 	"github.com/paidan/paidan/eventstore"
 )
@@ -9,6 +11,40 @@ import (
 var lifecycleTests = []suiteTest{
 	{"CancelledContext", testCancelledContext},
 	{"Close", testStoreClose},
+	{"RetryAfterCancelledAppend", testRetryAfterCancel},
+}
+
+// testRetryAfterCancel: an append abandoned by cancelling its context may or
+// may not have been committed; retrying it with the same IDs and the same
+// expectation succeeds either way and leaves each event in the stream once.
+func testRetryAfterCancel(h *harness) {
+	for i := range 5 {
+		stream := h.stream(fmt.Sprintf("retry-%d", i))
+		evs := h.events(3, "Retried")
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() {
+			_, err := h.store.Append(ctx, stream, eventstore.NoStream(), evs...)
+			done <- err
+		}()
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(h.f.WaitTimeout):
+			h.t.Fatalf("Append did not return within %v after its context was cancelled", h.f.WaitTimeout)
+		}
+		res := h.mustAppend(stream, eventstore.NoStream(), evs...)
+		got := h.mustReadStream(stream)
+		if len(got) != len(evs) {
+			h.t.Fatalf("after a cancelled append and its retry the stream holds %d events, want %d", len(got), len(evs))
+		}
+		for j, ev := range got {
+			if ev.ID != evs[j].ID {
+				h.t.Fatalf("revision %d holds %x, want %x", j, ev.ID, evs[j].ID)
+			}
+		}
+		h.wantResult("retry result", res, resultOf(got[len(got)-1]))
+	}
 }
 
 // testCancelledContext: calls made with a cancelled context fail with its
