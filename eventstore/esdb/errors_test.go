@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	client "github.com/EventStore/EventStore-Client-Go/v4/esdb"
 	"github.com/google/uuid"
@@ -49,6 +50,13 @@ func TestErrorsTranslate(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 0)
 			defer cancel()
 			_, err := openStore(t, srv.URL()).Append(ctx, "order-late", eventstore.Any(), ev("Late", `{}`))
+			return err
+		}, context.DeadlineExceeded},
+		{"client deadline", func(t *testing.T) error {
+			// The client's own deadline (defaultDeadline, ms) expires while
+			// the server works; the caller's context is still live.
+			srv := startServer(t, esdbtest.Config{AppendLatency: 2 * time.Second})
+			_, err := openStore(t, srv.URL()+"&defaultDeadline=100").Append(bounded(t), "order-slow", eventstore.Any(), ev("Slow", `{}`))
 			return err
 		}, context.DeadlineExceeded},
 		{"nobody listening", func(t *testing.T) error {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/EventStore/EventStore-Client-Go/v4/protos/shared"
 	streamsapi "github.com/EventStore/EventStore-Client-Go/v4/protos/streams"
@@ -54,6 +55,13 @@ func (s *streamsService) Append(as streamsapi.Streams_AppendServer) error {
 	}
 	if err := s.srv.leaderCheck(streamTrailers(as)); err != nil {
 		return err
+	}
+	if d := s.srv.cfg.AppendLatency; d > 0 {
+		select {
+		case <-time.After(d):
+		case <-as.Context().Done():
+			return status.FromContextError(as.Context().Err()).Err()
+		}
 	}
 	if opts == nil {
 		return status.Error(codes.InvalidArgument, "the first append message must carry the options")

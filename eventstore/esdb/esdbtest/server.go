@@ -48,6 +48,11 @@ type Config struct {
 	// a system event, as every real database does, so tests cannot assume an
 	// empty $all.
 	NoSystemEvents bool
+	// AppendLatency, optional, is how long the server works on each append
+	// after reading it and before deciding, so a client deadline can expire
+	// while the server is busy. An append whose call ends meanwhile is not
+	// written.
+	AppendLatency time.Duration
 	// OnSubscriptionEnd, optional, is called when a subscription's handler
 	// returns, with the subscription id and why it ended (the handler's
 	// context error when the client cancelled or the server stopped).
@@ -59,6 +64,9 @@ func (c Config) Validate() error {
 	var errs []error
 	if c.MaxAppendSize < 0 {
 		errs = append(errs, fmt.Errorf("esdbtest: MaxAppendSize must not be negative, got %d", c.MaxAppendSize))
+	}
+	if c.AppendLatency < 0 {
+		errs = append(errs, fmt.Errorf("esdbtest: AppendLatency must not be negative, got %s", c.AppendLatency))
 	}
 	if c.KeepaliveMinTime < 0 || c.KeepaliveMinTime > 10*time.Second {
 		errs = append(errs, fmt.Errorf("esdbtest: KeepaliveMinTime must be between 0 and 10s (the client pings every 10s), got %s", c.KeepaliveMinTime))
