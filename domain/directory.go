@@ -1,7 +1,6 @@
 package domain
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -71,8 +70,7 @@ type directoryStation struct {
 // directoryFile. Errors wrap ErrDirectory and say which entry is wrong.
 func ParseDirectory(data []byte) (*Directory, error) {
 	var f directoryFile
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&f); err != nil {
+	if err := json.Unmarshal(data, &f); err != nil {
 		return nil, fmt.Errorf("%w: expected a JSON object with an \"institutes\" list: %v", ErrDirectory, err)
 	}
 	var institutes []Institute

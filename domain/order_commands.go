@@ -69,7 +69,9 @@ type OfferRequest struct {
 	TeamID string
 	// ExpiresAt is when the offer lapses; required, after now.
 	ExpiresAt time.Time
-	// Decision records the ranking behind the choice; optional.
+	// Decision records the ranking behind the choice; optional. Record
+	// RankTeams(…).Summary(DecisionRecordLimit), not the full decision; for a
+	// coordinator's choice set Chosen to the team picked.
 	Decision *DispatchDecision
 }
 

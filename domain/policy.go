@@ -181,6 +181,12 @@ func RankTeams(order DispatchOrder, teams []TeamSnapshot) DispatchDecision {
 	return d
 }
 
+// DecisionRecordLimit is how many candidates and exclusions an OrderOffered
+// records (Summary(DecisionRecordLimit)): enough for an auditor to see why the
+// team was chosen, small enough that a district of thousands of teams does not
+// put tens of kilobytes in every offer.
+const DecisionRecordLimit = 10
+
 // Summary trims the decision for recording in an event: the best n
 // candidates and at most n exclusions, leaving out teams that lack the skill
 // (in a district of 1,871 teams they are most of it; the counts keep them).
