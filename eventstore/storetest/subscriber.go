@@ -38,7 +38,24 @@ type received struct {
 func (h *harness) subscribe(opts eventstore.SubscribeOptions) *subscriber {
 	h.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	sub, err := h.store.SubscribeAll(ctx, opts)
+	type opened struct {
+		sub eventstore.Subscription
+		err error
+	}
+	ch := make(chan opened, 1)
+	go func() {
+		sub, err := h.store.SubscribeAll(ctx, opts)
+		ch <- opened{sub, err}
+	}()
+	var sub eventstore.Subscription
+	var err error
+	select {
+	case o := <-ch:
+		sub, err = o.sub, o.err
+	case <-time.After(h.f.WaitTimeout):
+		cancel()
+		h.t.Fatalf("SubscribeAll(from %d) did not return within %v", opts.From, h.f.WaitTimeout)
+	}
 	if err != nil {
 		cancel()
 		h.t.Fatalf("SubscribeAll(from %d, filter %+v): unexpected error %v", opts.From, opts.Filter, err)
