@@ -130,6 +130,8 @@ func TestParseDirectory(t *testing.T) {
 		{"smallest", `{"institutes":[{"id":"a","name":"甲街道","stations":[{"id":"a-1","name":"一社区"}]}]}`, ""},
 		{"extra keys ignored", `{"about":"x","institutes":[{"id":"a","name":"甲","name_en":"A","stations":[{"id":"a-1","name":"一"}]}]}`, ""},
 		{"not JSON", `{"institutes":`, "expected a JSON object"},
+		{"trailing content", `{"institutes":[{"id":"a","name":"甲","stations":[{"id":"s","name":"一"}]}]} {}`, "expected a JSON object"},
+		{"stations as plain names", `{"institutes":[{"id":"a","name":"甲","stations":["一社区"]}]}`, "expected a JSON object"},
 		{"no institutes", `{"institutes":[]}`, "at least one institute"},
 		{"institute without stations", `{"institutes":[{"id":"a","name":"甲","stations":[]}]}`, "no stations"},
 		{"bad institute id", `{"institutes":[{"id":"a b","name":"甲","stations":[{"id":"s","name":"一"}]}]}`, `id "a b"`},

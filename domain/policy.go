@@ -1,9 +1,10 @@
 package domain
 
 import (
+	"cmp"
 	"math"
 	"slices"
-	"sort"
+	"strings"
 )
 
 // PolicyVersion names the ranking rules below. It is recorded in every
@@ -85,10 +86,12 @@ type DispatchDecision struct {
 	PolicyVersion string `json:"policy_version"`
 	// Candidates are ranked best first.
 	Candidates []Candidate `json:"candidates"`
-	// Excluded are sorted by tier then team id.
+	// Excluded are sorted by tier then team id. Teams of other institutes
+	// that lack the skill are not listed, only counted.
 	Excluded []Exclusion `json:"excluded,omitempty"`
-	// CandidateCount and ExcludedCount are the totals before Summary trimmed
-	// the lists; ExcludedByReason counts every exclusion by reason.
+	// CandidateCount and ExcludedCount count every candidate and every
+	// excluded team, listed or not, before Summary trimmed the lists;
+	// ExcludedByReason counts every exclusion by reason.
 	CandidateCount   int                     `json:"candidate_count"`
 	ExcludedCount    int                     `json:"excluded_count"`
 	ExcludedByReason map[ExclusionReason]int `json:"excluded_by_reason,omitempty"`
@@ -138,7 +141,16 @@ func RankTeams(order DispatchOrder, teams []TeamSnapshot) DispatchDecision {
 	for _, t := range teams {
 		tier := tierOf(order, t)
 		if reason, out := exclusionOf(order, t); out {
-			d.Excluded = append(d.Excluded, Exclusion{TeamID: t.TeamID, Tier: tier, Reason: reason})
+			if d.ExcludedByReason == nil {
+				d.ExcludedByReason = map[ExclusionReason]int{}
+			}
+			d.ExcludedByReason[reason]++
+			d.ExcludedCount++
+			// Far-away teams without the skill are most of a district and say
+			// nothing about the choice: counted, not listed.
+			if reason != ExcludedLacksSkill || tier != TierDistrict {
+				d.Excluded = append(d.Excluded, Exclusion{TeamID: t.TeamID, Tier: tier, Reason: reason})
+			}
 			continue
 		}
 		rate := GoodRate(t.Ratings, t.GoodRatings)
@@ -148,33 +160,25 @@ func RankTeams(order DispatchOrder, teams []TeamSnapshot) DispatchDecision {
 			Score:    score(tier, t.Load, rate),
 		})
 	}
-	sort.Slice(d.Candidates, func(i, j int) bool {
-		a, b := d.Candidates[i], d.Candidates[j]
-		if a.Tier != b.Tier {
-			return a.Tier.rank() < b.Tier.rank()
+	slices.SortFunc(d.Candidates, func(a, b Candidate) int {
+		if c := cmp.Compare(a.Tier.rank(), b.Tier.rank()); c != 0 {
+			return c
 		}
-		if a.Load != b.Load {
-			return a.Load < b.Load
+		if c := cmp.Compare(a.Load, b.Load); c != 0 {
+			return c
 		}
-		if a.GoodRate != b.GoodRate {
-			return a.GoodRate > b.GoodRate
+		if c := cmp.Compare(b.GoodRate, a.GoodRate); c != 0 {
+			return c
 		}
-		return a.TeamID < b.TeamID
+		return strings.Compare(a.TeamID, b.TeamID)
 	})
-	sort.Slice(d.Excluded, func(i, j int) bool {
-		a, b := d.Excluded[i], d.Excluded[j]
-		if a.Tier != b.Tier {
-			return a.Tier.rank() < b.Tier.rank()
+	slices.SortFunc(d.Excluded, func(a, b Exclusion) int {
+		if c := cmp.Compare(a.Tier.rank(), b.Tier.rank()); c != 0 {
+			return c
 		}
-		return a.TeamID < b.TeamID
+		return strings.Compare(a.TeamID, b.TeamID)
 	})
-	d.CandidateCount, d.ExcludedCount = len(d.Candidates), len(d.Excluded)
-	if len(d.Excluded) > 0 {
-		d.ExcludedByReason = map[ExclusionReason]int{}
-		for _, e := range d.Excluded {
-			d.ExcludedByReason[e.Reason]++
-		}
-	}
+	d.CandidateCount = len(d.Candidates)
 	if best, ok := d.Best(); ok {
 		d.Chosen = best
 	}
@@ -188,9 +192,9 @@ func RankTeams(order DispatchOrder, teams []TeamSnapshot) DispatchDecision {
 const DecisionRecordLimit = 10
 
 // Summary trims the decision for recording in an event: the best n
-// candidates and at most n exclusions, leaving out teams that lack the skill
-// (in a district of 1,871 teams they are most of it; the counts keep them).
-// The totals and counts by reason stay those of the full decision.
+// candidates and the first n exclusions other than lacking the skill (nearest
+// tiers first). The totals and counts by reason stay those of the full
+// decision.
 func (d DispatchDecision) Summary(n int) DispatchDecision {
 	out := d
 	out.Candidates = slices.Clone(d.Candidates[:min(n, len(d.Candidates))])

@@ -107,6 +107,7 @@ func TestRankTeamsExclusions(t *testing.T) {
 		elsewhere("full", load(3)),
 		here("overfull", load(4)),
 		here("declined"),
+		elsewhere("far-unskilled", func(s *domain.TeamSnapshot) { s.Skills = []domain.Category{domain.CategoryLegal} }),
 	}
 	d := domain.RankTeams(order, teams)
 	want := []domain.Exclusion{
@@ -124,8 +125,10 @@ func TestRankTeamsExclusions(t *testing.T) {
 		t.Errorf("candidates: got %v, want [ok]", got)
 	}
 	counts := map[domain.ExclusionReason]int{domain.ExcludedDeclinedBefore: 1, domain.ExcludedAtCapacity: 2,
-		domain.ExcludedSuspended: 2, domain.ExcludedLacksSkill: 1}
-	if d.CandidateCount != 1 || d.ExcludedCount != 6 || !reflect.DeepEqual(d.ExcludedByReason, counts) {
+		domain.ExcludedSuspended: 2, domain.ExcludedLacksSkill: 2}
+	// far-unskilled is counted but not listed: another institute's team
+	// without the skill says nothing about the choice.
+	if d.CandidateCount != 1 || d.ExcludedCount != 7 || !reflect.DeepEqual(d.ExcludedByReason, counts) {
 		t.Errorf("counts: %d candidates, %d excluded, by reason %v", d.CandidateCount, d.ExcludedCount, d.ExcludedByReason)
 	}
 	c := d.Candidates[0]
