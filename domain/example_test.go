@@ -52,8 +52,12 @@ func Example() {
 	})
 	step(func(o *domain.Order) ([]domain.Event, error) { return o.Rate(resident, 5, "", now) })
 	step(func(o *domain.Order) ([]domain.Event, error) { return o.Accept(team, uuid.Nil, now.Add(time.Minute)) })
-	step(func(o *domain.Order) ([]domain.Event, error) { return o.Complete(team, 0.5, "送到家门口", now.Add(time.Hour)) })
-	step(func(o *domain.Order) ([]domain.Event, error) { return o.Rate(resident, 5, "谢谢", now.Add(2*time.Hour)) })
+	step(func(o *domain.Order) ([]domain.Event, error) {
+		return o.Complete(team, 0.5, "送到家门口", now.Add(time.Hour))
+	})
+	step(func(o *domain.Order) ([]domain.Event, error) {
+		return o.Rate(resident, 5, "谢谢", now.Add(2*time.Hour))
+	})
 
 	for _, e := range history {
 		typ, data, _ := domain.MarshalEvent(e)
