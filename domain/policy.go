@@ -134,8 +134,8 @@ func (d DispatchDecision) Best() (string, bool) {
 // order's category among their skills, free capacity (load < capacity) and no
 // earlier refusal of this order. They rank by tier (same station, same
 // institute, district), then lower load, then higher good-rating rate with the
-// prior, then team id. The result depends only on the inputs, not on the
-// order of teams.
+// prior, then team id. Team ids must be unique. The result depends only on
+// the inputs, not on the order of teams.
 func RankTeams(order DispatchOrder, teams []TeamSnapshot) DispatchDecision {
 	d := DispatchDecision{PolicyVersion: PolicyVersion}
 	for _, t := range teams {
