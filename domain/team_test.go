@@ -234,6 +234,12 @@ func TestOrderState(t *testing.T) {
 	if o.RefusedTeams()[0] != "team-a" {
 		t.Error("RefusedTeams shares memory with the order")
 	}
+	w := orderAfter(t, placed(), offered(offer1, "team-a", 1, true),
+		domain.OfferWithdrawn{OrderID: orderID, OfferID: offer1, TeamID: "team-a", By: "dispatcher", WithdrawnAt: at(11)})
+	if w.Status() != domain.StatusPlaced || w.Withdrawals() != 1 || w.Refusals() != 0 || len(w.RefusedTeams()) != 0 || w.AssignedTeam() != "" {
+		t.Errorf("after a withdrawal: status %s, %d withdrawals, %d refusals, refused %v, assigned %q",
+			w.Status(), w.Withdrawals(), w.Refusals(), w.RefusedTeams(), w.AssignedTeam())
+	}
 	r := orderAfter(t, append(lifecycle(), domain.OrderRated{OrderID: orderID, TeamID: "team-a", Stars: 4, RatedAt: at(90)})...)
 	if r.Status() != domain.StatusRated || r.Stars() != 4 || r.AcceptedTeam() != "team-a" || r.AssignedTeam() != "team-a" {
 		t.Errorf("rated order: %s stars %d team %q", r.Status(), r.Stars(), r.AcceptedTeam())
