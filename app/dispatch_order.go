@@ -1,0 +1,115 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/paidan/paidan/domain"
+)
+
+// DispatchOrder offers an order to a team: the one a coordinator names, or,
+// without a name, the best the dispatch policy ranks.
+type DispatchOrder struct {
+	Envelope
+	OrderID uuid.UUID
+	// TeamID is the coordinator's choice; optional, empty for automatic
+	// ranking.
+	TeamID string
+}
+
+// DispatchResult is an order command's result plus the offer it made.
+type DispatchResult struct {
+	OrderResult
+	OfferID   uuid.UUID
+	TeamID    string
+	ExpiresAt time.Time
+	// Decision is the ranking recorded with the offer (nil when none was).
+	Decision *domain.DispatchDecision
+}
+
+// DispatchOrder offers the order for Config.OfferTTL. A named team must be
+// registered (else ErrUnknownTeam), active and have the order's category (the
+// domain's team errors); the coordinator's choice overrides the ranking and
+// capacity, and the ranking the coordinator overrode is recorded with it.
+// Without a name the best candidate gets the offer, or ErrNoCandidate when
+// there is none. An order already offered is reassigned: its pending offer is
+// withdrawn first (domain.Order.Offer).
+func (c *Commands) DispatchOrder(ctx context.Context, cmd DispatchOrder) (DispatchResult, error) {
+	const command = "DispatchOrder"
+	offerIDs := newIDs(cmd.IdempotencyKey, cmd.Actor.Subject, command, domain.OrderStream(cmd.OrderID))
+	res, err := c.onOrder(ctx, command, "dispatch", cmd.Envelope, cmd.OrderID,
+		func(ctx context.Context, o *domain.Order, now time.Time) ([]domain.Event, error) {
+			if cmd.Actor.Role != domain.RoleSystem && cmd.Actor.Role != domain.RoleCoordinator && cmd.Actor.Role != domain.RoleAdmin {
+				// Refused before reading the teams, which only staff may see.
+				return o.Offer(cmd.Actor, domain.OfferRequest{}, now)
+			}
+			decision, err := c.choose(ctx, o, cmd.TeamID)
+			if err != nil {
+				return nil, err
+			}
+			return o.Offer(cmd.Actor, domain.OfferRequest{
+				OfferID:   offerIDs.named("offer"),
+				TeamID:    decision.Chosen,
+				ExpiresAt: now.Add(c.cfg.OfferTTL),
+				Decision:  decision,
+			}, now)
+		})
+	if err != nil {
+		return DispatchResult{}, err
+	}
+	out := DispatchResult{OrderResult: res}
+	for _, e := range res.Events {
+		if off, ok := e.(domain.OrderOffered); ok {
+			out.OfferID, out.TeamID, out.ExpiresAt, out.Decision = off.OfferID, off.TeamID, off.ExpiresAt, off.Decision
+		}
+	}
+	return out, nil
+}
+
+// choose ranks the teams for the order and picks the named team or the best
+// candidate.
+func (c *Commands) choose(ctx context.Context, o *domain.Order, named string) (*domain.DispatchDecision, error) {
+	if named != "" {
+		if !domain.ValidID(named) {
+			return nil, &domain.ValidationError{Field: "team_id",
+				Reason: fmt.Sprintf("expected 1 to %d letters, digits, '-' or '_', found %q", domain.MaxIDLength, named)}
+		}
+		t, err := c.loadTeam(ctx, named)
+		if err != nil {
+			return nil, err
+		}
+		if t == nil {
+			return nil, fmt.Errorf("%w: team_id %q", ErrUnknownTeam, named)
+		}
+		if err := t.CanTakeOffer(o.Category()); err != nil {
+			return nil, err
+		}
+	}
+	teams, err := c.teams.Teams(ctx)
+	if err != nil {
+		return nil, err
+	}
+	d := domain.RankTeams(o.DispatchOrder(), teams).Summary(c.cfg.DecisionSize)
+	if named != "" {
+		d.Chosen = named
+		return &d, nil
+	}
+	if _, ok := d.Best(); !ok {
+		return nil, fmt.Errorf("%w: no active team offers %s with free capacity (%d teams excluded: %v)",
+			ErrNoCandidate, o.Category(), d.ExcludedCount, d.ExcludedByReason)
+	}
+	return &d, nil
+}
+
+// loadTeam rehydrates a team from its stream, or returns nil when it was
+// never registered.
+func (c *Commands) loadTeam(ctx context.Context, id string) (*domain.Team, error) {
+	l, err := c.load(ctx, domain.TeamStream(id))
+	if err != nil || len(l.history) == 0 {
+		return nil, err
+	}
+	return domain.RehydrateTeam(l.history)
+}
