@@ -53,6 +53,12 @@ type Config struct {
 	// while the server is busy. An append whose call ends meanwhile is not
 	// written.
 	AppendLatency time.Duration
+	// MaxCheckpointAfterEmptyCatchUp mimics a quirk of the real server
+	// (ESDB-PROTOCOL.md §3.5): a filtered $all subscription from the start
+	// that delivered nothing during catch-up gets the checkpoint
+	// (MaxUint64, MaxUint64) before caught_up, and no smaller checkpoint after
+	// it. Off by default, when the last considered position is sent instead.
+	MaxCheckpointAfterEmptyCatchUp bool
 	// OnSubscriptionEnd, optional, is called when a subscription's handler
 	// returns, with the subscription id and why it ended (the handler's
 	// context error when the client cancelled or the server stopped).

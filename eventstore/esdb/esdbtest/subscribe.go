@@ -1,6 +1,7 @@
 package esdbtest
 
 import (
+	"math"
 	"regexp"
 	"strings"
 
@@ -169,6 +170,16 @@ func (s *streamsService) subscribeAll(o *streamsapi.ReadReq_Options_AllOptions, 
 	}
 	sentCaughtUp := false
 	sinceCheckpoint := 0
+	delivered := false
+	// floor suppresses checkpoints below it, as the real server does after
+	// its (MaxUint64, MaxUint64) checkpoint.
+	var floor uint64
+	sendCheckpoint := func(p uint64) error {
+		if p < floor {
+			return nil
+		}
+		return rs.Send(checkpoint(p))
+	}
 	for {
 		batch, changed := log.allFrom(next, batchSize)
 		for _, r := range batch {
@@ -178,10 +189,11 @@ func (s *streamsService) subscribeAll(o *streamsapi.ReadReq_Options_AllOptions, 
 				if err := rs.Send(enc.event(r)); err != nil {
 					return err
 				}
+				delivered = true
 			}
 			if f != nil {
 				if sinceCheckpoint++; sinceCheckpoint >= f.interval {
-					if err := rs.Send(checkpoint(considered)); err != nil {
+					if err := sendCheckpoint(considered); err != nil {
 						return err
 					}
 					sinceCheckpoint = 0
@@ -193,7 +205,11 @@ func (s *streamsService) subscribeAll(o *streamsapi.ReadReq_Options_AllOptions, 
 		}
 		if !sentCaughtUp {
 			if f != nil {
-				if err := rs.Send(checkpoint(considered)); err != nil {
+				p := considered
+				if s.srv.cfg.MaxCheckpointAfterEmptyCatchUp && o.GetStart() != nil && !delivered {
+					p, floor = math.MaxUint64, math.MaxUint64
+				}
+				if err := rs.Send(checkpoint(p)); err != nil {
 					return err
 				}
 				sinceCheckpoint = 0

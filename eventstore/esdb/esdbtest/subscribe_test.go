@@ -2,6 +2,7 @@ package esdbtest_test
 
 import (
 	"context"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -178,5 +179,37 @@ func TestCheck35CloseCancelsOnServer(t *testing.T) {
 		}
 	case <-time.After(wait):
 		t.Fatal("the server did not see the subscription end")
+	}
+}
+
+// The real server's quirk, when asked for: a filtered subscription from the
+// start that delivered nothing during catch-up gets (MaxUint64, MaxUint64)
+// and no smaller checkpoint afterwards.
+func TestMaxCheckpointAfterEmptyCatchUp(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t, esdbtest.Config{MaxCheckpointAfterEmptyCatchUp: true})
+	c := newClient(t, srv.URL())
+	appendOK(t, c, "other-"+streamName(t), esdb.NoStream{}, events(5)...)
+	filter := &esdb.SubscriptionFilter{Type: esdb.StreamFilterType, Prefixes: []string{"acc-"}}
+	sub, err := c.SubscribeToAll(ctx(t), esdb.SubscribeToAllOptions{From: esdb.Start{}, Filter: filter, MaxSearchWindow: 4})
+	if err != nil {
+		t.Fatalf("subscribe: %v", err)
+	}
+	r := receive(t, sub)
+	var last uint64
+	for ev := r.next(t); ev.CaughtUp == nil; ev = r.next(t) {
+		if ev.CheckPointReached == nil {
+			t.Fatalf("expected only checkpoints before caught-up, found %s", describe(ev))
+		}
+		last = ev.CheckPointReached.Commit
+	}
+	if last != math.MaxUint64 {
+		t.Fatalf("expected the checkpoint before caught-up to be MaxUint64, found %d", last)
+	}
+	appendOK(t, c, "other-"+streamName(t), esdb.NoStream{}, events(12)...)
+	acc := "acc-" + streamName(t)
+	appendOK(t, c, acc, esdb.NoStream{}, event("Deposited"))
+	if ev := r.next(t); ev.EventAppeared == nil || ev.EventAppeared.OriginalEvent().StreamID != acc {
+		t.Fatalf("expected the %s event with no checkpoint before it, found %s", acc, describe(ev))
 	}
 }
