@@ -148,8 +148,9 @@ func (f *filter) match(r *record) bool {
 // subscribeAll is a catch-up subscription to $all (§3.5). With a filter it
 // sends a checkpoint every interval considered events, and one just before
 // caught_up. Where the real server sends (MaxUint64, MaxUint64) when nothing
-// was considered during catch-up, this server sends the last considered
-// position (the start when none), which is an equally valid resume point.
+// was delivered during a catch-up from the start, this server sends the last
+// considered position (the start when none), an equally valid resume point,
+// unless Config.MaxCheckpointAfterEmptyCatchUp asks for the real behaviour.
 func (s *streamsService) subscribeAll(o *streamsapi.ReadReq_Options_AllOptions, f *filter, enc encoder, rs streamsapi.Streams_ReadServer) (err error) {
 	log := s.srv.log
 	var next int
