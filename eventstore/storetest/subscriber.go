@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -25,6 +26,9 @@ type subscriber struct {
 	lastEvent      eventstore.Position
 	lastCheckpoint eventstore.Position
 	checkpointSeen bool
+	// waiting says what the test awaits, for the failure message of a wait
+	// that times out.
+	waiting func() string
 }
 
 type received struct {
@@ -110,7 +114,11 @@ func (s *subscriber) next() (eventstore.Message, error) {
 		}
 		return r.msg, r.err
 	case <-time.After(s.h.f.WaitTimeout):
-		s.h.t.Fatalf("no subscription message within %v", s.h.f.WaitTimeout)
+		what := ""
+		if s.waiting != nil {
+			what = " (" + s.waiting() + ")"
+		}
+		s.h.t.Fatalf("no subscription message within %v%s", s.h.f.WaitTimeout, what)
 		panic("unreachable")
 	}
 }
@@ -162,6 +170,10 @@ func (s *subscriber) nextOwn() eventstore.Message {
 // checkpoints and caught-up signals seen on the way, in order.
 func (s *subscriber) collect(n int) (events []eventstore.RecordedEvent, log []eventstore.Message) {
 	s.h.t.Helper()
+	s.waiting = func() string {
+		return fmt.Sprintf("awaiting %d events of the test, received %d, the last at position %d", n, len(events), s.lastEvent)
+	}
+	defer func() { s.waiting = nil }()
 	for len(events) < n {
 		m := s.nextOwn()
 		log = append(log, m)
@@ -175,6 +187,10 @@ func (s *subscriber) collect(n int) (events []eventstore.RecordedEvent, log []ev
 // untilCaughtUp gathers the test's events up to the first CaughtUp.
 func (s *subscriber) untilCaughtUp() (events []eventstore.RecordedEvent, log []eventstore.Message) {
 	s.h.t.Helper()
+	s.waiting = func() string {
+		return fmt.Sprintf("awaiting CaughtUp after %d events of the test, the last at position %d", len(events), s.lastEvent)
+	}
+	defer func() { s.waiting = nil }()
 	for {
 		m := s.nextOwn()
 		log = append(log, m)
