@@ -20,15 +20,20 @@ type readStmts struct {
 	allBackwards    *sql.Stmt
 }
 
-const eventColumns = "position, stream, revision, event_id, type, data, metadata, created"
+// The columns scanEvents reads: with the stream name for $all, without it for
+// a stream (the caller knows it).
+const (
+	eventColumns  = "position, revision, event_id, type, data, metadata, created, stream"
+	streamColumns = "position, revision, event_id, type, data, metadata, created"
+)
 
 func (r *readStmts) prepare(ctx context.Context, db *sql.DB) error {
 	for _, p := range []struct {
 		stmt **sql.Stmt
 		sql  string
 	}{
-		{&r.streamForwards, "SELECT " + eventColumns + " FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?"},
-		{&r.streamBackwards, "SELECT " + eventColumns + " FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?"},
+		{&r.streamForwards, "SELECT " + streamColumns + " FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?"},
+		{&r.streamBackwards, "SELECT " + streamColumns + " FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?"},
 		{&r.streamExists, "SELECT 1 FROM events WHERE stream = ? LIMIT 1"},
 		{&r.allForwards, "SELECT " + eventColumns + " FROM events WHERE position >= ? ORDER BY position LIMIT ?"},
 		{&r.allBackwards, "SELECT " + eventColumns + " FROM events WHERE position < ? ORDER BY position DESC LIMIT ?"},
@@ -85,7 +90,7 @@ func (s *Store) ReadStream(ctx context.Context, stream string, opts eventstore.R
 	if err != nil {
 		return nil, fmt.Errorf("read stream %q: %w", stream, s.errIfClosed(err))
 	}
-	events, err := scanEvents(rows, min(opts.Limit, 64))
+	events, err := s.scanEvents(rows, stream, min(opts.Limit, 64))
 	if err != nil {
 		return nil, fmt.Errorf("read stream %q: %w", stream, s.errIfClosed(err))
 	}
@@ -132,33 +137,58 @@ func (s *Store) readAll(ctx context.Context, stmt *sql.Stmt, from eventstore.Pos
 	if err != nil {
 		return nil, s.errIfClosed(err)
 	}
-	events, err := scanEvents(rows, min(limit, 256))
+	events, err := s.scanEvents(rows, "", min(limit, 256))
 	if err != nil {
 		return nil, s.errIfClosed(err)
 	}
 	return events, nil
 }
 
-// scanEvents reads rows of eventColumns and closes them.
-func scanEvents(rows *sql.Rows, capacity int) ([]eventstore.RecordedEvent, error) {
+// scanEvents reads rows of streamColumns (stream set) or eventColumns
+// (stream empty) and closes them. The events' Data and Metadata are carved
+// from a few shared buffers rather than allocated one by one, each capped so
+// that appending to one cannot overwrite the next.
+func (s *Store) scanEvents(rows *sql.Rows, stream string, capacity int) ([]eventstore.RecordedEvent, error) {
 	defer rows.Close()
 	events := make([]eventstore.RecordedEvent, 0, capacity)
 	var (
-		pos, rev, created int64
-		id                sql.RawBytes
+		pos, rev, created   int64
+		id, typ, data, meta sql.RawBytes
+		streamName          string
+		slab                []byte
 	)
+	dest := []any{&pos, &rev, &id, &typ, &data, &meta, &created}
+	if stream == "" {
+		dest = append(dest, &streamName)
+	}
+	carve := func(b []byte) []byte {
+		if len(slab)+len(b) > cap(slab) {
+			slab = make([]byte, 0, max(1024, len(b)))
+		}
+		start := len(slab)
+		slab = append(slab, b...)
+		return slab[start:len(slab):len(slab)]
+	}
 	for rows.Next() {
-		var ev eventstore.RecordedEvent
-		if err := rows.Scan(&pos, &ev.StreamID, &rev, &id, &ev.Type, &ev.Data, &ev.Metadata, &created); err != nil {
+		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
-		if len(id) != len(ev.ID) {
-			return nil, fmt.Errorf("event at position %d has a %d-byte ID, expected %d bytes", pos, len(id), len(ev.ID))
+		if len(id) != 16 {
+			return nil, fmt.Errorf("event at position %d has a %d-byte ID, expected 16 bytes", pos, len(id))
+		}
+		ev := eventstore.RecordedEvent{
+			StreamID: stream,
+			Revision: uint64(rev),
+			Position: eventstore.Position(pos),
+			Type:     s.types.intern(typ),
+			Data:     carve(data),
+			Metadata: carve(meta),
+			Created:  time.Unix(0, created).UTC(),
 		}
 		copy(ev.ID[:], id)
-		ev.Position = eventstore.Position(pos)
-		ev.Revision = uint64(rev)
-		ev.Created = time.Unix(0, created).UTC()
+		if stream == "" {
+			ev.StreamID = streamName
+		}
 		events = append(events, ev)
 	}
 	if err := rows.Err(); err != nil {

@@ -28,6 +28,7 @@ type Store struct {
 
 	readDB *sql.DB
 	reads  readStmts
+	types  typeNames
 
 	// mu orders sends on queue against Close closing it.
 	mu     sync.RWMutex
@@ -147,6 +148,11 @@ func setDurablePragmas(ctx context.Context, conn *sql.Conn) error {
 	}
 	if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = FULL"); err != nil {
 		return fmt.Errorf("set synchronous: %w", err)
+	}
+	// Should a statement journal be needed, keep it in memory: it is never
+	// needed after a crash.
+	if _, err := conn.ExecContext(ctx, "PRAGMA temp_store = MEMORY"); err != nil {
+		return fmt.Errorf("set temp_store: %w", err)
 	}
 	return verifyPragmas(ctx, conn)
 }

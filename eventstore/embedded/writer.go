@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/paidan/paidan/eventstore"
@@ -18,7 +19,8 @@ type writer struct {
 	ctx  context.Context
 	conn *sql.Conn
 
-	insert     *sql.Stmt
+	inserts    map[int]*sql.Stmt // INSERT of n rows, by n
+	args       []any
 	head       *sql.Stmt
 	idInStream *sql.Stmt
 	idsFrom    *sql.Stmt
@@ -33,8 +35,17 @@ type writer struct {
 	committed eventstore.Position // last committed position
 	next      eventstore.Position // next position to assign in the open transaction
 
-	batch     []*appendRequest
+	batch []*appendRequest
+	// published holds the events the open transaction writes, in position
+	// order; those from flushed on are not inserted yet. Rows are inserted
+	// many per statement, before any query that must see them and before
+	// COMMIT.
 	published []eventstore.RecordedEvent
+	flushed   int
+	created   int64 // the batch's commit time, UnixNano
+	// singleRows inserts every append's rows at once, so that an insert
+	// failure names its request; set while a batch is retried after one.
+	singleRows bool
 
 	// beforeBatch, when set (by tests, before the first append), runs after
 	// the writer has taken the first request of a batch and before it drains
@@ -56,6 +67,7 @@ func newWriter(ctx context.Context, conn *sql.Conn, s *Store) (*writer, error) {
 		conn:      conn,
 		maxEvents: s.cfg.MaxBatchEvents,
 		maxHeads:  s.cfg.HeadCacheStreams,
+		inserts:   make(map[int]*sql.Stmt),
 		heads:     make(map[string]streamHead),
 		overlay:   make(map[string]streamHead),
 	}
@@ -68,7 +80,6 @@ func newWriter(ctx context.Context, conn *sql.Conn, s *Store) (*writer, error) {
 		stmt **sql.Stmt
 		sql  string
 	}{
-		{&w.insert, InsertSQL},
 		{&w.head, "SELECT revision, position FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1"},
 		{&w.idInStream, "SELECT revision, position FROM events WHERE event_id = ? AND stream = ? ORDER BY position DESC LIMIT 1"},
 		{&w.idsFrom, "SELECT event_id, position FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?"},
@@ -85,10 +96,13 @@ func newWriter(ctx context.Context, conn *sql.Conn, s *Store) (*writer, error) {
 
 func (w *writer) close() error {
 	var errs []error
-	for _, st := range []*sql.Stmt{w.insert, w.head, w.idInStream, w.idsFrom} {
+	for _, st := range []*sql.Stmt{w.head, w.idInStream, w.idsFrom} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}
+	}
+	for _, st := range w.inserts {
+		errs = append(errs, st.Close())
 	}
 	errs = append(errs, w.conn.Close())
 	return errors.Join(errs...)
@@ -142,6 +156,11 @@ func (w *writer) commitBatch(batch []*appendRequest) {
 		if err == nil {
 			break
 		}
+		if errors.Is(err, errRowInsert) && !w.singleRows {
+			// Rows of several appends failed together: find out whose.
+			w.singleRows = true
+			continue
+		}
 		if culprit != nil {
 			// Only this request failed; the others are decided again in a
 			// fresh transaction, as if it had never been queued.
@@ -161,6 +180,7 @@ func (w *writer) commitBatch(batch []*appendRequest) {
 		}
 		break
 	}
+	w.singleRows = false
 	for _, r := range batch {
 		r.done <- r.outcome
 	}
@@ -173,17 +193,17 @@ func (w *writer) commitBatch(batch []*appendRequest) {
 func (w *writer) tryBatch(batch []*appendRequest, now time.Time) (*appendRequest, error) {
 	w.next = w.committed + 1
 	clear(w.overlay)
-	w.published = w.published[:0]
+	w.published, w.flushed = w.published[:0], 0
+	w.created = now.UnixNano()
 	if _, err := w.conn.ExecContext(w.ctx, "BEGIN IMMEDIATE"); err != nil {
 		return nil, fmt.Errorf("begin transaction: %w", err)
 	}
-	created := now.UnixNano()
 	appends := 0
 	for _, r := range batch {
 		if r.settled {
 			continue
 		}
-		out, err := w.apply(r, created)
+		out, err := w.apply(r)
 		if err != nil {
 			w.rollback()
 			return r, err
@@ -199,6 +219,10 @@ func (w *writer) tryBatch(batch []*appendRequest, now time.Time) (*appendRequest
 		w.rollback()
 		w.s.appends.Add(uint64(appends))
 		return nil, nil
+	}
+	if err := w.flush(); err != nil {
+		w.rollback()
+		return nil, err
 	}
 	if _, err := w.conn.ExecContext(w.ctx, "COMMIT"); err != nil {
 		w.rollback()
@@ -274,7 +298,7 @@ func (w *writer) headOf(stream string) (streamHead, error) {
 // apply decides one request (see IdempotencyRules in the package doc) and
 // writes its events when it passes. A wrong expectation is an outcome; only
 // unexpected failures are returned as errors.
-func (w *writer) apply(r *appendRequest, created int64) (appendOutcome, error) {
+func (w *writer) apply(r *appendRequest) (appendOutcome, error) {
 	h, err := w.headOf(r.stream)
 	if err != nil {
 		return appendOutcome{}, err
@@ -307,7 +331,7 @@ func (w *writer) apply(r *appendRequest, created int64) (appendOutcome, error) {
 				return wrong()
 			}
 		}
-		return w.write(r, h, created)
+		return w.write(r, h)
 	}
 
 	// NoStream and Exact, compared as last revisions with -1 for no stream.
@@ -324,7 +348,7 @@ func (w *writer) apply(r *appendRequest, created int64) (appendOutcome, error) {
 		if len(r.events) == 0 {
 			return state, nil
 		}
-		return w.write(r, h, created)
+		return w.write(r, h)
 	case exp > cur || len(r.events) == 0:
 		return wrong()
 	}
@@ -350,6 +374,9 @@ const (
 // transaction's included): the idempotency rule of Any and StreamExists.
 func (w *writer) knownIDs(r *appendRequest) (idsKnown, eventstore.AppendResult, error) {
 	var res eventstore.AppendResult
+	if err := w.flush(); err != nil {
+		return 0, res, err
+	}
 	for i := range r.events {
 		var rev, pos int64
 		err := w.idInStream.QueryRowContext(w.ctx, r.events[i].ID[:], r.stream).Scan(&rev, &pos)
@@ -371,6 +398,9 @@ func (w *writer) knownIDs(r *appendRequest) (idsKnown, eventstore.AppendResult, 
 // the request's IDs in order: the idempotency rule of an expectation behind
 // the stream's head.
 func (w *writer) matchStored(r *appendRequest, from uint64) (eventstore.AppendResult, bool, error) {
+	if err := w.flush(); err != nil {
+		return eventstore.AppendResult{}, false, err
+	}
 	rows, err := w.idsFrom.QueryContext(w.ctx, r.stream, int64(from), len(r.events))
 	if err != nil {
 		return eventstore.AppendResult{}, false, fmt.Errorf("read stored IDs of stream %q: %w", r.stream, err)
@@ -397,29 +427,91 @@ func (w *writer) matchStored(r *appendRequest, from uint64) (eventstore.AppendRe
 	return eventstore.AppendResult{NextRevision: from + uint64(n), Position: eventstore.Position(pos)}, true, nil
 }
 
-// write inserts the request's events after the stream's head h.
-func (w *writer) write(r *appendRequest, h streamHead, created int64) (appendOutcome, error) {
+// write adds the request's events after the stream's head h to the rows of
+// the transaction.
+func (w *writer) write(r *appendRequest, h streamHead) (appendOutcome, error) {
 	rev := h.next
+	created := time.Unix(0, w.created).UTC()
 	for i := range r.events {
 		ev := &r.events[i]
-		pos := w.next
-		if _, err := w.insert.ExecContext(w.ctx, int64(pos), r.stream, int64(rev), ev.ID[:], ev.Type, ev.Data, ev.Metadata, created); err != nil {
-			return appendOutcome{}, fmt.Errorf("insert event %d at revision %d: %w", i, rev, err)
-		}
 		w.published = append(w.published, eventstore.RecordedEvent{
 			StreamID: r.stream,
 			Revision: rev,
-			Position: pos,
+			Position: w.next,
 			ID:       ev.ID,
 			Type:     ev.Type,
 			Data:     ev.Data,
 			Metadata: ev.Metadata,
-			Created:  time.Unix(0, created).UTC(),
+			Created:  created,
 		})
 		w.next++
 		rev++
 	}
+	if w.singleRows {
+		if err := w.flush(); err != nil {
+			return appendOutcome{}, err
+		}
+	}
 	h = streamHead{next: rev, last: w.next - 1}
 	w.overlay[r.stream] = h
 	return appendOutcome{res: eventstore.AppendResult{NextRevision: h.next, Position: h.last}}, nil
+}
+
+// errRowInsert marks a failed INSERT of pending rows.
+var errRowInsert = errors.New("insert events")
+
+// insertChunk is the most rows one INSERT statement carries: enough to make
+// the per-statement cost small, few enough to keep the statements cached.
+const insertChunk = 32
+
+// flush inserts the pending rows.
+func (w *writer) flush() error {
+	rows := w.published[w.flushed:]
+	for len(rows) > 0 {
+		n := min(len(rows), insertChunk)
+		stmt, err := w.insertStmt(n)
+		if err != nil {
+			return err
+		}
+		args := w.args[:0]
+		for i := range rows[:n] {
+			ev := &rows[i]
+			args = append(args, int64(ev.Position), ev.StreamID, int64(ev.Revision), ev.ID[:], ev.Type, ev.Data, ev.Metadata, w.created)
+		}
+		_, err = stmt.ExecContext(w.ctx, args...)
+		clear(args)
+		w.args = args[:0]
+		if err != nil {
+			return fmt.Errorf("%w at positions %d to %d: %w", errRowInsert, rows[0].Position, rows[n-1].Position, err)
+		}
+		rows = rows[n:]
+		w.flushed += n
+	}
+	return nil
+}
+
+// insertStmt returns the prepared INSERT of n rows.
+func (w *writer) insertStmt(n int) (*sql.Stmt, error) {
+	if st, ok := w.inserts[n]; ok {
+		return st, nil
+	}
+	var b strings.Builder
+	if n == 1 {
+		b.WriteString(InsertSQL)
+	} else {
+		// OR ROLLBACK spares SQLite the statement journal a multi-row
+		// statement otherwise keeps to undo itself alone; a constraint failure
+		// (a bug) then ends the transaction, and the batch is retried row by
+		// row.
+		b.WriteString(strings.Replace(InsertSQL, "INSERT INTO", "INSERT OR ROLLBACK INTO", 1))
+	}
+	for range n - 1 {
+		b.WriteString(", (?, ?, ?, ?, ?, ?, ?, ?)")
+	}
+	st, err := w.conn.PrepareContext(w.ctx, b.String())
+	if err != nil {
+		return nil, fmt.Errorf("%w: prepare an insert of %d rows: %w", errRowInsert, n, err)
+	}
+	w.inserts[n] = st
+	return st, nil
 }
