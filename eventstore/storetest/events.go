@@ -68,6 +68,8 @@ func testRoundTrip(h *harness) {
 		switch {
 		case ev.StreamID != stream:
 			h.t.Errorf("event %d: stream %q, want %q", i, ev.StreamID, stream)
+		case ev.Position == 0:
+			h.t.Errorf("event %d: position 0; the position of a stored event is above Start", i)
 		case ev.Revision != uint64(i):
 			h.t.Errorf("event %d: revision %d, want %d", i, ev.Revision, i)
 		case ev.ID != want.ID:

@@ -60,6 +60,13 @@ func testCancelledContext(h *harness) {
 	h.wantErrIs(err, context.Canceled, "ReadStream with a cancelled context")
 	_, err = h.store.ReadAll(ctx, eventstore.ReadAllOptions{Limit: 1})
 	h.wantErrIs(err, context.Canceled, "ReadAll with a cancelled context")
+
+	expired, cancelExpired := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancelExpired()
+	_, err = h.store.Append(expired, stream, eventstore.Any(), h.event("Late", `{}`))
+	h.wantErrIs(err, context.DeadlineExceeded, "Append with an expired deadline")
+	_, err = h.store.ReadStream(expired, stream, eventstore.ReadStreamOptions{Limit: 1})
+	h.wantErrIs(err, context.DeadlineExceeded, "ReadStream with an expired deadline")
 }
 
 // testStoreClose: closing the store ends open subscriptions with an error

@@ -57,11 +57,17 @@ func (f *Features) setDefaults() {
 	}
 }
 
-// TestStore runs the conformance suite. newStore is called once per subtest
-// with that subtest's t and must return a ready store that the subtest may
-// use concurrently and may Close itself (the constructor's own cleanup must
-// therefore tolerate a store that is already closed). Subtests run in
-// parallel; without SharedLog each must get a store of its own.
+// TestStore runs the conformance suite. newStore is called once per test
+// (Group/Test, e.g. "Idempotency/Matrix") with that test's t and must return a
+// ready store that the test may use concurrently and may Close itself (the
+// constructor's own cleanup must therefore tolerate a store already closed).
+// Tests run in parallel; the table cases nested in one test share its store
+// and assert nothing about the whole log. Without SharedLog every call must
+// return a fresh, empty store.
+//
+// Every wait is bounded by Features.WaitTimeout, so a hanging adapter fails
+// the test that hangs. Payloads stay small except in Events/LargeEvent
+// (512 KiB) and Subscribe/NeverBlocksAppends (10,000 events).
 func TestStore(t *testing.T, newStore func(t *testing.T) eventstore.Store, features Features) {
 	features.setDefaults()
 	for _, group := range []struct {
