@@ -371,3 +371,52 @@ func TestClosedStore(t *testing.T) {
 		}
 	}
 }
+
+// TestInsertFailureFailsOnlyItsAppend writes a row behind the store's back
+// (as another program could), so that one append of a batch hits a unique
+// constraint: that append fails, its batch-mate commits, and the store then
+// trusts the file again.
+func TestInsertFailureFailsOnlyItsAppend(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "events.db")
+	s := openStore(t, path, embedded.Config{})
+	ctx := context.Background()
+	if _, err := s.Append(ctx, "order-1", eventstore.NoStream(), event("Placed")); err != nil {
+		t.Fatal(err)
+	}
+	foreign, err := sql.Open("sqlite", path+"?_busy_timeout=5000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer foreign.Close()
+	id := uuid.New()
+	if _, err := foreign.Exec(embedded.InsertSQL, 1000, "order-1", 1, id[:], "Foreign", []byte("{}"), []byte("{}"), 0); err != nil {
+		t.Fatal(err)
+	}
+
+	taken, release := holdWriter(t, s)
+	blocker := appendAsync(s, "blocker", eventstore.NoStream(), event("Happened"))
+	<-taken
+	clash := appendAsync(s, "order-1", eventstore.Any(), event("Offered"))
+	waitQueued(t, s, 1)
+	mate := appendAsync(s, "order-2", eventstore.NoStream(), event("Placed"))
+	waitQueued(t, s, 2)
+	release()
+
+	if r := <-clash; r.err == nil || errors.Is(r.err, eventstore.ErrWrongExpectedRevision) {
+		t.Errorf("the clashing append returned %+v, %v; expected an insert error", r.res, r.err)
+	}
+	for name, ch := range map[string]<-chan appendResult{"blocker": blocker, "batch-mate": mate} {
+		if r := <-ch; r.err != nil {
+			t.Errorf("%s failed with its batch-mate: %v", name, r.err)
+		}
+	}
+	res, err := s.Append(ctx, "order-1", eventstore.Any(), event("Offered"))
+	if err != nil {
+		t.Fatalf("append after the failure: %v", err)
+	}
+	// The blocker and the batch-mate were retried after the failure, once
+	// the store had reread the head of the log: positions 1001 and 1002.
+	if res.NextRevision != 3 || res.Position != 1003 {
+		t.Errorf("after the failure: got %+v, expected next revision 3 at position 1003 (after the foreign row and the retried batch)", res)
+	}
+}

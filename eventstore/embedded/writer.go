@@ -163,9 +163,13 @@ func (w *writer) commitBatch(batch []*appendRequest) {
 		}
 		if culprit != nil {
 			// Only this request failed; the others are decided again in a
-			// fresh transaction, as if it had never been queued.
+			// fresh transaction, as if it had never been queued. An insert
+			// that should not have failed means the file and the cache
+			// disagree (another program wrote to it?): trust the file.
 			culprit.outcome.err = fmt.Errorf("append to %q: %w", culprit.stream, err)
 			culprit.settled = true
+			w.heads = make(map[string]streamHead)
+			w.reloadCommitted()
 			continue
 		}
 		// The batch as a whole failed (begin or commit): nothing of it is
