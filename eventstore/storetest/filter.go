@@ -87,16 +87,20 @@ func testFilterPrefixes(h *harness) {
 // least one checkpoint before its first CaughtUp, and checkpoint positions
 // never decrease.
 //
-// The last checkpoint before CaughtUp must reach lastHistory, the position of
-// the test's last event written before subscribing: the catch-up considered
-// it, and a consumer resuming from an earlier checkpoint would consider it
-// again for nothing.
+// When the catch-up delivered an event, the last checkpoint before CaughtUp
+// must also reach lastHistory, the position of the test's last event written
+// before subscribing: the catch-up considered it, and a consumer resuming
+// from an earlier checkpoint would consider it again for nothing. (When it
+// delivered nothing, a real EventStoreDB sends its end-of-catch-up checkpoint
+// as MaxUint64, which adapters drop, so only the periodic ones remain.)
 func (h *harness) wantCheckpointBeforeCaughtUp(log []eventstore.Message, lastHistory eventstore.Position) {
 	h.t.Helper()
-	seen := false
+	seen, delivered := false, false
 	var last eventstore.Position
 	for _, m := range log {
 		switch m.Kind {
+		case eventstore.EventAppeared:
+			delivered = true
 		case eventstore.CheckpointReached:
 			if seen && m.Position < last {
 				h.t.Fatalf("checkpoint %d follows checkpoint %d; checkpoints must never decrease", m.Position, last)
@@ -106,7 +110,7 @@ func (h *harness) wantCheckpointBeforeCaughtUp(log []eventstore.Message, lastHis
 			if !seen {
 				h.t.Fatal("a filtered subscription reached CaughtUp without any checkpoint before it")
 			}
-			if last < lastHistory {
+			if delivered && last < lastHistory {
 				h.t.Fatalf("the last checkpoint before CaughtUp is %d, below the last historical event at %d", last, lastHistory)
 			}
 			return
