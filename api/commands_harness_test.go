@@ -50,6 +50,7 @@ type cmdHarness struct {
 	t     *testing.T
 	srv   *api.Server
 	store eventstore.Store
+	cmds  *app.Commands
 	mint  *auth.HMAC
 	clock *testClock
 	dir   *domain.Directory
@@ -91,7 +92,7 @@ func newCmdHarnessOn(t *testing.T, store eventstore.Store) *cmdHarness {
 		t.Fatal(err)
 	}
 	srv.Register(routes.Register)
-	return &cmdHarness{t: t, srv: srv, store: store, mint: mint, clock: clock, dir: dir}
+	return &cmdHarness{t: t, srv: srv, store: store, cmds: cmds, mint: mint, clock: clock, dir: dir}
 }
 
 // The cast. Team members get their team id once the team is registered.
@@ -221,7 +222,7 @@ func (h *cmdHarness) placeOrder(a domain.Actor) string {
 // world is a district with two teams and orders placed by residentA in
 // every state the commands act on.
 type world struct {
-	teamA, teamB                          string
+	teamA, teamB                         string
 	placed, offered, accepted, completed string
 }
 

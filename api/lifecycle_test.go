@@ -22,7 +22,7 @@ func TestOrderLifecycle(t *testing.T) {
 	team := h.registerTeam(st.ID, 3, "health")
 
 	rec := h.send(req{method: http.MethodPost, path: api.APIPrefix + "/orders", as: &residentA,
-		body: fmt.Sprintf(`{"category":"health","title":"量血压","details":"","station_id":%q,"contact":""}`, st.ID),
+		body:   fmt.Sprintf(`{"category":"health","title":"量血压","details":"","station_id":%q,"contact":""}`, st.ID),
 		header: map[string]string{"X-Request-ID": "req-lifecycle-1"}})
 	if rec.Code != http.StatusCreated {
 		t.Fatalf("place: %d %s", rec.Code, rec.Body)
