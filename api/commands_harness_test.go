@@ -256,3 +256,22 @@ func errorCode(rec *httptest.ResponseRecorder) string {
 	_ = json.Unmarshal(rec.Body.Bytes(), &env)
 	return env.Error.Code
 }
+
+// events lists the types stored in an order's stream, oldest first.
+func (h *cmdHarness) events(orderID string) []string {
+	h.t.Helper()
+	id, err := uuid.Parse(orderID)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	recs, err := h.store.ReadStream(context.Background(), domain.OrderStream(id),
+		eventstore.ReadStreamOptions{Limit: 1000})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	out := make([]string, len(recs))
+	for i, r := range recs {
+		out[i] = r.Type
+	}
+	return out
+}
