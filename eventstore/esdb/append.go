@@ -13,7 +13,7 @@ import (
 
 // Append implements eventstore.Store.
 func (s *Store) Append(ctx context.Context, stream string, expected eventstore.ExpectedRevision, events ...eventstore.EventData) (eventstore.AppendResult, error) {
-	if _, err := s.current(); err != nil {
+	if err := s.checkOpen(); err != nil {
 		return eventstore.AppendResult{}, err
 	}
 	if err := eventstore.ValidateAppend(stream, events); err != nil {
@@ -31,7 +31,7 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 	}
 	opts := esdb.AppendToStreamOptions{ExpectedRevision: toExpected(expected)}
 	var res *esdb.WriteResult
-	err := s.do(func(c *esdb.Client) (err error) {
+	err := s.do(ctx, func(c *esdb.Client) (err error) {
 		res, err = c.AppendToStream(ctx, stream, opts, proposed...)
 		return err
 	})

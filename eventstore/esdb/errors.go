@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"strconv"
 	"strings"
@@ -55,6 +56,14 @@ func sentinelOf(err error) error {
 			return eventstore.ErrUnavailable
 		case esdb.ErrorCodeNotLeader:
 			return eventstore.ErrNotLeader
+		case esdb.ErrorCodeUnknown:
+			// A send on a stream the server has already ended returns
+			// io.EOF, and the client reports that without the status that
+			// explains it. Seen when the connection drops mid-append; the
+			// request was incomplete, so nothing was written.
+			if errors.Is(err, io.EOF) {
+				return eventstore.ErrUnavailable
+			}
 		}
 	}
 	st, ok := status.FromError(err)

@@ -14,7 +14,7 @@ import (
 
 // ReadStream implements eventstore.Store.
 func (s *Store) ReadStream(ctx context.Context, stream string, opts eventstore.ReadStreamOptions) ([]eventstore.RecordedEvent, error) {
-	if _, err := s.current(); err != nil {
+	if err := s.checkOpen(); err != nil {
 		return nil, err
 	}
 	if err := eventstore.ValidateStreamName(stream); err != nil {
@@ -31,7 +31,7 @@ func (s *Store) ReadStream(ctx context.Context, stream string, opts eventstore.R
 		}
 	}
 	var out []eventstore.RecordedEvent
-	err := s.do(func(c *esdb.Client) error {
+	err := s.do(ctx, func(c *esdb.Client) error {
 		out = nil
 		return s.read(ctx, func() (*esdb.ReadStream, error) {
 			return c.ReadStream(ctx, stream, ro, uint64(opts.Limit))
@@ -46,7 +46,7 @@ func (s *Store) ReadStream(ctx context.Context, stream string, opts eventstore.R
 // ReadAll implements eventstore.Store. It reads in pages and skips system
 // events, so Limit counts only events the caller can see.
 func (s *Store) ReadAll(ctx context.Context, opts eventstore.ReadAllOptions) ([]eventstore.RecordedEvent, error) {
-	if _, err := s.current(); err != nil {
+	if err := s.checkOpen(); err != nil {
 		return nil, err
 	}
 	if err := eventstore.ValidateLimit(opts.Limit); err != nil {
@@ -73,7 +73,7 @@ func (s *Store) ReadAll(ctx context.Context, opts eventstore.ReadAllOptions) ([]
 		var got int
 		var last *esdb.RecordedEvent
 		kept := len(out)
-		err := s.do(func(c *esdb.Client) error {
+		err := s.do(ctx, func(c *esdb.Client) error {
 			got, last, out = 0, nil, out[:kept]
 			return s.read(ctx, func() (*esdb.ReadStream, error) {
 				return c.ReadAll(ctx, ro, page)

@@ -2,7 +2,6 @@ package esdb
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -18,7 +17,7 @@ type Store struct {
 	cfg Config
 
 	mu     sync.Mutex
-	client *esdb.Client
+	conn   *conn
 	closed bool
 	subs   map[*subscription]struct{}
 }
@@ -44,7 +43,7 @@ func Open(ctx context.Context, url string, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.client = c
+	s.conn = newConn(c)
 	return s, nil
 }
 
@@ -77,57 +76,8 @@ func clientLogger(l *slog.Logger) esdb.LoggingFunc {
 	}
 }
 
-// current returns the client in use, or ErrClosed.
-func (s *Store) current() (*esdb.Client, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return nil, eventstore.ErrClosed
-	}
-	return s.client, nil
-}
-
-// renew replaces a client that closed itself after a failed discovery
-// (ESDB-PROTOCOL.md §1.2: every later call would fail with
-// ErrorCodeConnectionClosed forever). Only the caller that saw the old client
-// fail replaces it; the others find the new one.
-func (s *Store) renew(old *esdb.Client) (*esdb.Client, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return nil, eventstore.ErrClosed
-	}
-	if s.client != old {
-		return s.client, nil
-	}
-	c, err := s.newClient()
-	if err != nil {
-		return nil, err
-	}
-	_ = old.Close()
-	s.client = c
-	return c, nil
-}
-
-// do runs call on the current client and once more on a fresh client when
-// the current one has closed itself. That retry is safe for every call: a
-// closed client fails before sending anything.
-func (s *Store) do(call func(c *esdb.Client) error) error {
-	c, err := s.current()
-	if err != nil {
-		return err
-	}
-	err = call(c)
-	if !isCode(err, esdb.ErrorCodeConnectionClosed) {
-		return err
-	}
-	if c, err = s.renew(c); err != nil {
-		return err
-	}
-	return call(c)
-}
-
-// Close closes the client and ends open subscriptions with ErrClosed.
+// Close closes the client once its calls have returned and ends open
+// subscriptions with ErrClosed. Calls still waiting return ErrClosed.
 func (s *Store) Close() error {
 	s.mu.Lock()
 	if s.closed {
@@ -137,13 +87,24 @@ func (s *Store) Close() error {
 	s.closed = true
 	subs := s.subs
 	s.subs = nil
-	c := s.client
+	s.retireLocked(s.conn)
 	s.mu.Unlock()
 	for sub := range subs {
 		sub.storeClosed.Store(true)
 		_ = sub.inner.Close()
+		sub.release()
 	}
-	return c.Close()
+	return nil
+}
+
+// checkOpen fails with ErrClosed once Close was called.
+func (s *Store) checkOpen() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return eventstore.ErrClosed
+	}
+	return nil
 }
 
 func (s *Store) track(sub *subscription) error {
@@ -160,9 +121,4 @@ func (s *Store) forget(sub *subscription) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.subs, sub)
-}
-
-func isCode(err error, code esdb.ErrorCode) bool {
-	var e *esdb.Error
-	return errors.As(err, &e) && e.Code() == code
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"sync"
 	"sync/atomic"
 
 	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
@@ -13,7 +14,7 @@ import (
 
 // SubscribeAll implements eventstore.Store.
 func (s *Store) SubscribeAll(ctx context.Context, opts eventstore.SubscribeOptions) (eventstore.Subscription, error) {
-	if _, err := s.current(); err != nil {
+	if err := s.checkOpen(); err != nil {
 		return nil, err
 	}
 	if opts.CheckpointInterval < 0 {
@@ -34,23 +35,50 @@ func (s *Store) SubscribeAll(ctx context.Context, opts eventstore.SubscribeOptio
 		MaxSearchWindow:    interval,
 		CheckpointInterval: 1,
 	}
-	var inner *esdb.Subscription
-	err := s.do(func(c *esdb.Client) (err error) {
-		inner, err = c.SubscribeToAll(ctx, so)
-		return err
+	// The subscription keeps its client open until it ends. If this caller
+	// leaves before the client answers (see Store.run), whatever arrives
+	// later is closed instead of leaking.
+	var (
+		mu        sync.Mutex
+		inner     *esdb.Subscription
+		held      *conn
+		abandoned bool
+	)
+	err := s.run(ctx, func(cn *conn) error {
+		sub, err := cn.client.SubscribeToAll(ctx, so)
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			return err
+		}
+		if abandoned {
+			return sub.Close()
+		}
+		cn.calls.Add(1)
+		inner, held = sub, cn
+		return nil
 	})
 	if err != nil {
+		mu.Lock()
+		abandoned = true
+		if inner != nil {
+			_ = inner.Close()
+			held.calls.Done()
+		}
+		mu.Unlock()
 		return nil, translate(ctx, "subscribe to $all", err)
 	}
 	sub := &subscription{
 		store:       s,
 		inner:       inner,
+		release:     sync.OnceFunc(held.calls.Done),
 		ctx:         ctx,
 		filter:      opts.Filter,
 		checkpoints: !opts.Filter.IsZero(),
 	}
 	if err := s.track(sub); err != nil {
 		_ = inner.Close()
+		sub.release()
 		return nil, err
 	}
 	return sub, nil
@@ -72,8 +100,10 @@ func serverFilter(f eventstore.Filter) *esdb.SubscriptionFilter {
 
 // subscription adapts a client subscription to eventstore.Subscription.
 type subscription struct {
-	store       *Store
-	inner       *esdb.Subscription
+	store *Store
+	inner *esdb.Subscription
+	// release lets the client close once the subscription is over.
+	release     func()
 	ctx         context.Context
 	filter      eventstore.Filter
 	checkpoints bool
@@ -114,6 +144,7 @@ func (s *subscription) Recv() (eventstore.Message, error) {
 		case ev.SubscriptionDropped != nil:
 			s.err = s.endError(ev.SubscriptionDropped.Error)
 			s.store.forget(s)
+			s.release()
 			return eventstore.Message{}, s.err
 		}
 	}
@@ -130,7 +161,13 @@ func (s *subscription) endError(cause error) error {
 	case s.ctx.Err() != nil:
 		return fmt.Errorf("esdb: subscription to $all: %w", s.ctx.Err())
 	}
-	if sentinel := sentinelOf(cause); sentinel != nil {
+	sentinel := sentinelOf(cause)
+	if sentinel == context.Canceled {
+		// Neither our Close nor the caller's context: the client's
+		// connection was closed under the subscription.
+		sentinel = eventstore.ErrUnavailable
+	}
+	if sentinel != nil {
 		return fmt.Errorf("esdb: subscription to $all: %w: %w: %w", eventstore.ErrSubscriptionDropped, sentinel, cause)
 	}
 	return fmt.Errorf("esdb: subscription to $all: %w: %w", eventstore.ErrSubscriptionDropped, cause)
@@ -140,5 +177,7 @@ func (s *subscription) endError(cause error) error {
 func (s *subscription) Close() error {
 	s.closed.Store(true)
 	s.store.forget(s)
-	return s.inner.Close()
+	err := s.inner.Close()
+	s.release()
+	return err
 }
