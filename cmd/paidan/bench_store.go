@@ -71,6 +71,7 @@ object) to stdout.`,
 				fmt.Fprintf(tw, "%s\t%9.0f\n", row.name, row.v)
 			}
 			fmt.Fprintf(tw, "append c64 / baseline\t%9.2f\n", res.C64VsBase)
+			fmt.Fprintf(tw, "live lag p50 / p99 at %d appends/s (ms)\t%.2f / %.2f\n", res.LagRate, res.LagP50Ms, res.LagP99Ms)
 			if err := tw.Flush(); err != nil {
 				return err
 			}

@@ -40,6 +40,10 @@ type Config struct {
 	// best round counts, so that other programs' bursts on a shared machine
 	// disturb the comparison less. Optional, default 3.
 	Rounds int
+	// LagRate and LagAppends shape the live-lag scenario: appends per second
+	// and how many; optional, defaults 1,000 and 3,000.
+	LagRate    int
+	LagAppends int
 	// Progress receives one line per finished scenario; optional.
 	Progress io.Writer
 }
@@ -50,7 +54,7 @@ func (c Config) Validate() error {
 	if c.Dir == "" {
 		errs = append(errs, errors.New("storebench: Config.Dir is required"))
 	}
-	if c.Events < 0 || c.LoadStreams < 0 || c.LoadEventsPerStream < 0 || c.Rounds < 0 {
+	if c.Events < 0 || c.LoadStreams < 0 || c.LoadEventsPerStream < 0 || c.Rounds < 0 || c.LagRate < 0 || c.LagAppends < 0 {
 		errs = append(errs, fmt.Errorf("storebench: sizes must not be negative, got Events %d, LoadStreams %d, LoadEventsPerStream %d, Rounds %d",
 			c.Events, c.LoadStreams, c.LoadEventsPerStream, c.Rounds))
 	}
@@ -66,6 +70,12 @@ func (c *Config) setDefaults() {
 	}
 	if c.LoadEventsPerStream == 0 {
 		c.LoadEventsPerStream = 5
+	}
+	if c.LagRate == 0 {
+		c.LagRate = 1000
+	}
+	if c.LagAppends == 0 {
+		c.LagAppends = 3000
 	}
 	if c.Rounds == 0 {
 		c.Rounds = 3
@@ -85,6 +95,9 @@ type Result struct {
 	Load         float64 `json:"load_events_per_sec"`
 	BaselineC64  float64 `json:"baseline_c64_events_per_sec"`
 	C64VsBase    float64 `json:"append_c64_vs_baseline"`
+	LagP50Ms     float64 `json:"live_lag_p50_ms"`
+	LagP99Ms     float64 `json:"live_lag_p99_ms"`
+	LagRate      int     `json:"live_lag_appends_per_sec"`
 	EventsPerRun int     `json:"events_per_scenario"`
 	Rounds       int     `json:"rounds"`
 	LoadEvents   int     `json:"load_events"`
@@ -140,6 +153,15 @@ func Run(ctx context.Context, open Opener, cfg Config) (Result, error) {
 		fmt.Fprintf(cfg.Progress, "bench store: %-13s %7d events in %8v  %9.0f events/s\n",
 			sc.name, events, took.Round(time.Millisecond), rate)
 	}
+	res.LagRate = cfg.LagRate
+	path := filepath.Join(cfg.Dir, "bench-lag.db")
+	p50, p99, err := lagScenario(ctx, open, path, cfg.LagRate, cfg.LagAppends)
+	removeFiles(path)
+	if err != nil {
+		return res, fmt.Errorf("storebench: live lag: %w", err)
+	}
+	res.LagP50Ms, res.LagP99Ms = p50.Seconds()*1000, p99.Seconds()*1000
+	fmt.Fprintf(cfg.Progress, "bench store: live lag at %d appends/s: p50 %v, p99 %v\n", cfg.LagRate, p50.Round(10*time.Microsecond), p99.Round(10*time.Microsecond))
 	if res.BaselineC64 > 0 {
 		res.C64VsBase = res.AppendC64 / res.BaselineC64
 	}

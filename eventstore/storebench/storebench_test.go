@@ -18,7 +18,7 @@ func TestRunReportsEveryFigure(t *testing.T) {
 	var progress strings.Builder
 	open := func(path string) (eventstore.Store, error) { return embedded.Open(path, embedded.Config{}) }
 	res, err := storebench.Run(context.Background(), open, storebench.Config{
-		Dir: t.TempDir(), Events: 320, LoadStreams: 40, LoadEventsPerStream: 5, Rounds: 1, Progress: &progress,
+		Dir: t.TempDir(), Events: 320, LoadStreams: 40, LoadEventsPerStream: 5, Rounds: 1, LagRate: 2000, LagAppends: 100, Progress: &progress,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -34,15 +34,15 @@ func TestRunReportsEveryFigure(t *testing.T) {
 	for _, key := range []string{
 		"append_c1_events_per_sec", "append_c16_events_per_sec", "append_c64_events_per_sec",
 		"append5_c16_events_per_sec", "load_events_per_sec", "baseline_c64_events_per_sec",
-		"append_c64_vs_baseline",
+		"append_c64_vs_baseline", "live_lag_p50_ms", "live_lag_p99_ms",
 	} {
 		v, ok := fields[key].(float64)
 		if !ok || v <= 0 {
 			t.Errorf("%s = %v in %s, expected a positive number", key, fields[key], b)
 		}
 	}
-	if got := strings.Count(progress.String(), "\n"); got != 6 {
-		t.Errorf("progress has %d lines, expected one per scenario run (6):\n%s", got, progress.String())
+	if got := strings.Count(progress.String(), "\n"); got != 7 {
+		t.Errorf("progress has %d lines, expected one per scenario run (7):\n%s", got, progress.String())
 	}
 }
 
