@@ -19,6 +19,11 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 	if err := eventstore.ValidateAppend(stream, events); err != nil {
 		return eventstore.AppendResult{}, err
 	}
+	if size := appendSize(events); size > s.cfg.MaxAppendSize {
+		return eventstore.AppendResult{}, fmt.Errorf(
+			"%w: the append of %d events to %q is %d bytes as EventStoreDB counts them (data + metadata + 2 × type), above its MaxAppendSize of %d",
+			eventstore.ErrEventTooLarge, len(events), stream, size, s.cfg.MaxAppendSize)
+	}
 	if err := ctx.Err(); err != nil {
 		return eventstore.AppendResult{}, fmt.Errorf("esdb: append to %q: %w", stream, err)
 	}
@@ -95,4 +100,13 @@ func toEventData(ev eventstore.EventData) esdb.EventData {
 		Data:        ev.Data,
 		Metadata:    ev.Metadata,
 	}
+}
+
+// appendSize is an append's size as EventStoreDB's MaxAppendSize counts it.
+func appendSize(events []eventstore.EventData) int {
+	n := 0
+	for _, ev := range events {
+		n += len(ev.Data) + len(ev.Metadata) + 2*len(ev.Type)
+	}
+	return n
 }

@@ -81,6 +81,32 @@ func TestErrorsTranslate(t *testing.T) {
 	}
 }
 
+// TestAppendOverMaxAppendSizeIsRefusedLocally: an append above the
+// configured MaxAppendSize, counted as the server counts it, never reaches
+// the server.
+func TestAppendOverMaxAppendSizeIsRefusedLocally(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t, esdbtest.Config{})
+	store, err := esdb.Open(context.Background(), srv.URL(), esdb.Config{MaxAppendSize: 1000})
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	t.Cleanup(func() { _ = store.Close() })
+	// 2 × (400 + 2 × 3) = 812 bytes fit; three such events do not.
+	small := func() eventstore.EventData { return ev("Big", `"`+strings.Repeat("x", 398)+`"`) }
+	if _, err := store.Append(bounded(t), "order-fits", eventstore.Any(), small(), small()); err != nil {
+		t.Fatalf("expected 812 bytes to fit in 1000, found %v", err)
+	}
+	served := srv.Served()
+	_, err = store.Append(bounded(t), "order-big", eventstore.Any(), small(), small(), small())
+	if !errors.Is(err, eventstore.ErrEventTooLarge) {
+		t.Fatalf("expected ErrEventTooLarge, found %v", err)
+	}
+	if srv.Served() != served {
+		t.Fatal("expected the oversized append not to reach the server")
+	}
+}
+
 // TestNotLeader: a follower's "not leader" is ErrNotLeader, and the next
 // call reaches the leader it named.
 func TestNotLeader(t *testing.T) {
@@ -151,6 +177,7 @@ func TestOpenRefusesBadSettings(t *testing.T) {
 	}{
 		{"scheme", "postgres://127.0.0.1:2113", esdb.Config{}, "expected a connection string esdb://"},
 		{"read page", "esdb://127.0.0.1:2113?tls=false", esdb.Config{ReadPage: -1}, "ReadPage must not be negative"},
+		{"max append size", "esdb://127.0.0.1:2113?tls=false", esdb.Config{MaxAppendSize: -1}, "MaxAppendSize must not be negative"},
 		{"password hidden", "http://admin:secret@127.0.0.1:2113", esdb.Config{}, "admin:***@"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

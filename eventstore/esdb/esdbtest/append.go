@@ -23,7 +23,8 @@ type streamsService struct {
 
 // Append reads the whole request before deciding anything, as the real
 // server does: failing early would make the client's Send return io.EOF and
-// hide the status behind "could not send append request".
+// hide the status behind "could not send append request". The exception, as
+// on the real server, is a request found to exceed MaxAppendSize.
 func (s *streamsService) Append(as streamsapi.Streams_AppendServer) error {
 	first, err := as.Recv()
 	if err != nil {
@@ -52,6 +53,13 @@ func (s *streamsService) Append(as streamsapi.Streams_AppendServer) error {
 		}
 		size += len(ev.data) + len(ev.metadata) + 2*len(ev.eventType)
 		events = append(events, ev)
+		if size > s.srv.cfg.MaxAppendSize {
+			// Like the real server, refuse as soon as the size is known to
+			// be too large, without reading the rest of the request.
+			return exceptionError(streamTrailers(as), codes.InvalidArgument, "maximum-append-size-exceeded",
+				fmt.Sprintf("Maximum Append Size of %d Exceeded.", s.srv.cfg.MaxAppendSize),
+				"maximum-append-size", fmt.Sprint(s.srv.cfg.MaxAppendSize))
+		}
 	}
 	if err := s.srv.leaderCheck(streamTrailers(as)); err != nil {
 		return err
@@ -72,11 +80,6 @@ func (s *streamsService) Append(as streamsapi.Streams_AppendServer) error {
 	}
 	if bad != nil {
 		return bad
-	}
-	if size > s.srv.cfg.MaxAppendSize {
-		return exceptionError(streamTrailers(as), codes.InvalidArgument, "maximum-append-size-exceeded",
-			fmt.Sprintf("Maximum Append Size of %d Exceeded.", s.srv.cfg.MaxAppendSize),
-			"maximum-append-size", fmt.Sprint(s.srv.cfg.MaxAppendSize))
 	}
 	name := string(opts.GetStreamIdentifier().GetStreamName())
 	res := s.srv.log.appendEvents(name, exp, events)
