@@ -100,6 +100,11 @@ func runServe(ctx context.Context, cfg ops.Config, out, logOut io.Writer) (err e
 	// Endpoint groups, projections and the dispatcher plug in here: build
 	// them on store, register their routes with server.Register, their
 	// readiness checks on readiness and their metrics on registry.
+	_, commandRoutes, err := newWriteSide(cfg, store)
+	if err != nil {
+		return err
+	}
+	server.Register(commandRoutes.Register)
 	if cfg.Demo {
 		log.Warn("--demo: the demo district's teams and simulated load are not built yet")
 	}

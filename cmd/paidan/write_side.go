@@ -1,0 +1,46 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/paidan/paidan/api"
+	"github.com/paidan/paidan/app"
+	"github.com/paidan/paidan/domain"
+	"github.com/paidan/paidan/eventstore"
+	"github.com/paidan/paidan/ops"
+)
+
+// loadDirectory reads PAIDAN_DIRECTORY, or gives the built-in demo district
+// when it is unset.
+func loadDirectory(cfg ops.Config) (*domain.Directory, error) {
+	if cfg.Directory == "" {
+		return domain.DemoDirectory(), nil
+	}
+	data, err := os.ReadFile(cfg.Directory)
+	if err != nil {
+		return nil, fmt.Errorf("%s / --%s: %w", ops.EnvDirectory, ops.FlagDirectory, err)
+	}
+	dir, err := domain.ParseDirectory(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s / --%s %s: %w", ops.EnvDirectory, ops.FlagDirectory, cfg.Directory, err)
+	}
+	return dir, nil
+}
+
+// newWriteSide builds the command handlers on store and their endpoints.
+func newWriteSide(cfg ops.Config, store eventstore.Store) (*app.Commands, *api.CommandRoutes, error) {
+	dir, err := loadDirectory(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	cmds, err := app.New(app.Deps{Store: store, Directory: dir}, app.Config{OfferTTL: cfg.OfferTTL})
+	if err != nil {
+		return nil, nil, err
+	}
+	routes, err := api.NewCommandRoutes(api.CommandDeps{Commands: cmds, Store: store, Directory: dir})
+	if err != nil {
+		return nil, nil, err
+	}
+	return cmds, routes, nil
+}
