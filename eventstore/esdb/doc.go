@@ -22,8 +22,17 @@
 // stream not found → eventstore.ErrStreamNotFound, deleted →
 // eventstore.ErrStreamDeleted, deadline → context.DeadlineExceeded,
 // unavailable or connection closed → eventstore.ErrUnavailable, not leader →
-// eventstore.ErrNotLeader. The client closes itself for good when discovery
-// fails; the Store then replaces it, so it recovers when the server returns.
+// eventstore.ErrNotLeader. An append above Config.MaxAppendSize, counted as
+// the server counts it, is refused with eventstore.ErrEventTooLarge before
+// it is sent.
+//
+// Connection. The client closes itself for good when discovery fails, and
+// callers queued on it at that moment would wait forever; the Store replaces
+// such a client, releases those callers with ErrUnavailable, lets every
+// caller leave when its context ends, and closes an old client only when
+// nothing uses it any more (conn.go explains why). So the Store keeps
+// answering ErrUnavailable during an outage and recovers when the server
+// returns.
 //
 // Subscriptions. SubscribeAll is a catch-up subscription to $all with a
 // server-side filter: the stream-prefix filter when set, else the event-type
