@@ -6,8 +6,8 @@
 // It registers the generated gRPC servers of the client module
 // (protos/streams, protos/serverfeatures, protos/gossip) on a real TCP socket
 // and implements exactly the subset of the protocol that
-// /work/shared/ESDB-PROTOCOL.md (kept as docs in the shared folder)
-// specifies: feature discovery, appends with every expected-revision form and
+// ../ESDB-PROTOCOL.md (the project's notes on the protocol, cited by section
+// throughout) specifies: feature discovery, appends with every expected-revision form and
 // the server's idempotency rules, soft delete and tombstones, stream
 // metadata, reads of streams and $all in both directions, catch-up
 // subscriptions with confirmation, caught-up, filters and checkpoints, error
