@@ -1,0 +1,58 @@
+package dispatcher
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/paidan/paidan/app"
+	"github.com/paidan/paidan/eventstore"
+)
+
+// Commander is the write side the dispatcher acts through: the same
+// commands coordinators use, so every rule of the domain holds for automatic
+// decisions too. *app.Commands implements it.
+type Commander interface {
+	DispatchOrder(ctx context.Context, cmd app.DispatchOrder) (app.DispatchResult, error)
+	EscalateOrder(ctx context.Context, cmd app.EscalateOrder) (app.OrderResult, error)
+	ExpireOffer(ctx context.Context, cmd app.ExpireOffer) (app.OrderResult, error)
+	WithdrawOffer(ctx context.Context, cmd app.WithdrawOffer) (app.OrderResult, error)
+}
+
+var _ Commander = (*app.Commands)(nil)
+
+// PendingOffer is an offer not yet answered, expired or withdrawn.
+type PendingOffer struct {
+	OrderID   uuid.UUID
+	OfferID   uuid.UUID
+	TeamID    string
+	ExpiresAt time.Time
+}
+
+// DueOffers is the read model the expiry ticker asks; the projections' offers
+// model implements it in production, LogOffers without one.
+type DueOffers interface {
+	// DueOffers returns up to limit pending offers whose ExpiresAt is at or
+	// before now, earliest expiry first. It may lag the log: an offer
+	// answered meanwhile may still be listed (expiring it is a no-op), but
+	// an offer must be listed once the read model has seen it and it is due,
+	// for as long as it stays pending. Safe for concurrent use.
+	DueOffers(ctx context.Context, now time.Time, limit int) ([]PendingOffer, error)
+}
+
+// TeamOffers lists a team's pending offers, so a suspension can withdraw
+// them. It must reflect at least every event up to the suspension being
+// handled (a lagging view would leave offers with the suspended team until
+// they expire). Safe for concurrent use.
+type TeamOffers interface {
+	TeamOffers(ctx context.Context, teamID string) ([]PendingOffer, error)
+}
+
+// Checkpoint keeps the position of the last event Run handled, so a restart
+// resumes there. Positions saved are ones the store delivered.
+type Checkpoint interface {
+	// Load returns the saved position, or eventstore.Start when none was.
+	Load(ctx context.Context) (eventstore.Position, error)
+	Save(ctx context.Context, pos eventstore.Position) error
+}
