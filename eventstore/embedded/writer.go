@@ -200,7 +200,12 @@ func (w *writer) tryBatch(batch []*appendRequest, now time.Time) (*appendRequest
 	w.published, w.flushed = w.published[:0], 0
 	w.created = now.UnixNano()
 	if _, err := w.conn.ExecContext(w.ctx, "BEGIN IMMEDIATE"); err != nil {
-		return nil, fmt.Errorf("begin transaction: %w", err)
+		// A transaction left open by a failed ROLLBACK would refuse every
+		// later BEGIN: end it and try once more.
+		w.rollback()
+		if _, err := w.conn.ExecContext(w.ctx, "BEGIN IMMEDIATE"); err != nil {
+			return nil, fmt.Errorf("begin transaction: %w", err)
+		}
 	}
 	appends := 0
 	for _, r := range batch {
@@ -254,10 +259,10 @@ func (w *writer) reloadCommitted() {
 	}
 }
 
+// rollback ends the open transaction. Its error is ignored: after an INSERT
+// OR ROLLBACK there is no transaction left to end, and a transaction that
+// really stayed open is ended before the next BEGIN.
 func (w *writer) rollback() {
-	// A failed ROLLBACK leaves nothing to do: SQLite rolls back an
-	// unfinished transaction itself when the connection next begins one or
-	// closes.
 	_, _ = w.conn.ExecContext(w.ctx, "ROLLBACK")
 }
 
