@@ -196,17 +196,7 @@ func TestOpenRefusesBadSettings(t *testing.T) {
 // delete, but a stream deleted by an operator must still read as deleted.
 func tombstone(t *testing.T, srv *esdbtest.Server, stream string) {
 	t.Helper()
-	conf, err := client.ParseConnectionString(srv.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	conf.Logger = client.NoopLogging()
-	c, err := client.NewClient(conf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if _, err := c.TombstoneStream(bounded(t), stream, client.TombstoneStreamOptions{}); err != nil {
+	if _, err := rawClient(t, srv).TombstoneStream(bounded(t), stream, client.TombstoneStreamOptions{}); err != nil {
 		t.Fatalf("tombstone %s: %v", stream, err)
 	}
 }
