@@ -222,8 +222,6 @@ func (f *dueOffers) DueOffers(_ context.Context, now time.Time, limit int) ([]di
 
 var errReadModel = errors.New("read model unavailable")
 
-type domainOrderID = uuid.UUID
-
 func uuidOf(id [16]byte) string { return uuid.UUID(id).String() }
 
 func equal[T comparable](a, b []T) bool {
@@ -236,4 +234,12 @@ func equal[T comparable](a, b []T) bool {
 		}
 	}
 	return true
+}
+
+func dispatchTo(id uuid.UUID, team string) app.DispatchOrder {
+	return app.DispatchOrder{Envelope: app.Envelope{Actor: coordinator}, OrderID: id, TeamID: team}
+}
+
+func acceptAs(team string, id uuid.UUID) app.AcceptOffer {
+	return app.AcceptOffer{Envelope: app.Envelope{Actor: teamActor(team)}, OrderID: id}
 }
