@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -178,20 +179,32 @@ func TestCrash(t *testing.T) {
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
 	start := time.Now()
 	for i := range kills {
+		// Mostly kill under load after a random number of acks; now and then
+		// kill a random few milliseconds after start, while the child may
+		// still be opening (recovering) the file.
 		acks := 1 + rng.IntN(crashMaxPerKill)
-		runCrashChild(t, dir, acks, ledger)
+		var early time.Duration
+		if rng.IntN(5) == 0 {
+			acks, early = 0, time.Duration(rng.IntN(40))*time.Millisecond
+		}
+		runCrashChild(t, dir, acks, early, ledger)
 		unacked := verifyCrash(t, dir, ledger)
 		if t.Failed() {
 			t.Fatalf("kill %d of %d: the store broke its promise (see above)", i+1, kills)
 		}
-		t.Logf("kill %d/%d after %d acks: %d appends acknowledged in all, %d in-flight appends found committed; %s elapsed",
-			i+1, kills, acks, len(ledger.acked), unacked, time.Since(start).Round(time.Millisecond))
+		when := fmt.Sprintf("after %d acks", acks)
+		if acks == 0 {
+			when = fmt.Sprintf("%v after start", early)
+		}
+		t.Logf("kill %d/%d %s: %d appends acknowledged in all, %d in-flight appends found committed; %s elapsed",
+			i+1, kills, when, len(ledger.acked), unacked, time.Since(start).Round(time.Millisecond))
 	}
 }
 
-// runCrashChild runs one child until it has acknowledged acks appends, then
-// kills it with SIGKILL and records every line it wrote.
-func runCrashChild(t *testing.T, dir string, acks int, ledger *crashLedger) {
+// runCrashChild runs one child until it has acknowledged acks appends (or,
+// with acks 0, for early), then kills it with SIGKILL and records every line
+// it wrote.
+func runCrashChild(t *testing.T, dir string, acks int, early time.Duration, ledger *crashLedger) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
 	cmd.Env = append(os.Environ(), crashChildEnv+"="+dir)
@@ -212,12 +225,14 @@ func runCrashChild(t *testing.T, dir string, acks int, ledger *crashLedger) {
 			lines <- sc.Text()
 		}
 	}()
-	killed := false
+	var killed atomic.Bool
 	kill := func() {
-		if !killed {
-			killed = true
+		if killed.CompareAndSwap(false, true) {
 			_ = cmd.Process.Kill()
 		}
+	}
+	if acks == 0 {
+		defer time.AfterFunc(early, kill).Stop()
 	}
 	timeout := time.NewTimer(60 * time.Second)
 	defer timeout.Stop()
@@ -266,7 +281,7 @@ func runCrashChild(t *testing.T, dir string, acks int, ledger *crashLedger) {
 		}
 	}
 	err = cmd.Wait()
-	if !killed {
+	if !killed.Load() {
 		t.Fatalf("the child ended by itself (%v) after %d acks; stderr:\n%s", err, seen, stderr.String())
 	}
 }
