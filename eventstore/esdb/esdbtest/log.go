@@ -415,8 +415,8 @@ func (l *eventLog) allFrom(i, max int) ([]*record, <-chan struct{}) {
 	return append([]*record(nil), l.records[i:end]...), l.changed
 }
 
-// indexAfter is the index of the first record with position > p (or >= p
-// when inclusive).
+// index is the index of the first record with position > p, or >= p when
+// inclusive.
 func (l *eventLog) index(p uint64, inclusive bool) int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -436,11 +436,4 @@ func (l *eventLog) head() (int, uint64) {
 		return 0, 0
 	}
 	return len(l.records), l.records[len(l.records)-1].position
-}
-
-// snapshotAll copies the whole log for $all reads.
-func (l *eventLog) snapshotAll() []*record {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return append([]*record(nil), l.records...)
 }
