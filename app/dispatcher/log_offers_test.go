@@ -2,8 +2,8 @@ package dispatcher_test
 
 import (
 	"os"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/paidan/paidan/app/dispatcher"
 	"github.com/paidan/paidan/domain"
