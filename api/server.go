@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -90,7 +91,7 @@ type Server struct {
 	echo      *echo.Echo
 	api       *echo.Group
 
-	serveOnce    sync.Once
+	serving      atomic.Bool
 	shutdownOnce sync.Once
 	shuttingDown chan struct{}
 }
@@ -158,7 +159,8 @@ func (s *Server) Readiness() *ops.Readiness { return s.readiness }
 // Registry is the Prometheus registry served at /metrics.
 func (s *Server) Registry() *prometheus.Registry { return s.registry }
 
-// ShuttingDown is closed when graceful shutdown begins. Long-lived responses
+// ShuttingDown is closed when graceful shutdown begins, after the listener
+// has stopped accepting connections. Long-lived responses
 // (Server-Sent Events) must end when it closes, or they hold shutdown up
 // until the timeout.
 func (s *Server) ShuttingDown() <-chan struct{} { return s.shuttingDown }
@@ -172,9 +174,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.Serv
 // an error saying so). It returns nil after a clean shutdown. Serve may be
 // called once.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	err := errors.New("api server: Serve called twice")
-	s.serveOnce.Do(func() { err = s.serve(ctx, ln) })
-	return err
+	if !s.serving.CompareAndSwap(false, true) {
+		return errors.New("api server: Serve called twice")
+	}
+	return s.serve(ctx, ln)
 }
 
 func (s *Server) serve(ctx context.Context, ln net.Listener) error {
@@ -189,6 +192,8 @@ func (s *Server) serve(ctx context.Context, ln net.Listener) error {
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return base },
 	}
+	// Shutdown runs this after closing the listeners, so once ShuttingDown
+	// is closed no new connection is accepted.
 	srv.RegisterOnShutdown(s.beginShutdown)
 
 	served := make(chan error, 1)
@@ -201,7 +206,6 @@ func (s *Server) serve(ctx context.Context, ln net.Listener) error {
 
 	s.log.Info("shutting down: no new connections; waiting for requests in flight",
 		"timeout", s.cfg.ShutdownTimeout)
-	s.beginShutdown()
 	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
 	err := srv.Shutdown(sctx)
