@@ -90,7 +90,7 @@ func (s *Store) ReadStream(ctx context.Context, stream string, opts eventstore.R
 	if err != nil {
 		return nil, fmt.Errorf("read stream %q: %w", stream, s.errIfClosed(err))
 	}
-	events, err := s.scanEvents(rows, stream, min(opts.Limit, 64))
+	events, err := s.scanEvents(rows, stream, min(opts.Limit, 8))
 	if err != nil {
 		return nil, fmt.Errorf("read stream %q: %w", stream, s.errIfClosed(err))
 	}

@@ -126,7 +126,10 @@ func (s *Store) open() error {
 	}
 	s.pub.init(s.cfg.RingEvents, s.cfg.RingBytes, s.writer.committed)
 
-	s.readDB, err = sql.Open("sqlite", fmt.Sprintf("%s?_busy_timeout=%d&_query_only=1", s.path, busy))
+	// Readers map the file (up to 256 MiB) instead of copying pages with
+	// pread; the writer does not, so a commit's durability never depends on
+	// mapped memory.
+	s.readDB, err = sql.Open("sqlite", fmt.Sprintf("%s?_busy_timeout=%d&_query_only=1&_pragma=mmap_size(268435456)", s.path, busy))
 	if err != nil {
 		return err
 	}
