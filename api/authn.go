@@ -12,7 +12,19 @@ import (
 	"github.com/paidan/paidan/domain"
 )
 
-var errNoToken = fmt.Errorf("%w: no bearer token; sign in with the header Authorization: Bearer <token>", ErrUnauthenticated)
+// errNoToken is ErrUnauthenticated with a message telling how to sign in.
+var errNoToken = &classed{class: ErrUnauthenticated,
+	msg: "no bearer token; sign in with the header Authorization: Bearer <token> (mint one with `paidan token`)"}
+
+// classed is an error of a class whose message is its own, without the
+// class's name in front.
+type classed struct {
+	class error
+	msg   string
+}
+
+func (e *classed) Error() string { return e.msg }
+func (e *classed) Unwrap() error { return e.class }
 
 // authenticate verifies the bearer token and puts the actor in the request's
 // context; a request without a valid token gets 401 and reaches no handler.
@@ -26,6 +38,7 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		actor, err := s.verifier.Verify(c.Request().Context(), strings.TrimSpace(token))
 		if err != nil {
 			if !errors.Is(err, ErrUnauthenticated) {
+				// A Verifier that broke its contract; the client still gets a 401.
 				err = fmt.Errorf("%w: %w", ErrUnauthenticated, err)
 			}
 			return fmt.Errorf("the bearer token was refused: %w", err)

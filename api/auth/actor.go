@@ -52,3 +52,13 @@ func ActorFrom(ctx context.Context) (domain.Actor, bool) {
 	a, ok := ctx.Value(actorKey{}).(domain.Actor)
 	return a, ok
 }
+
+// refused is a verification failure: it is ErrUnauthenticated and the cause,
+// and its message is the cause's alone, so a client reads "token has
+// invalid claims: token is expired" rather than a chain of class names.
+type refused struct{ cause error }
+
+func (e *refused) Error() string   { return e.cause.Error() }
+func (e *refused) Unwrap() []error { return []error{ErrUnauthenticated, e.cause} }
+
+func refuse(cause error) error { return &refused{cause: cause} }

@@ -1,8 +1,6 @@
 package auth
 
 import (
-	"fmt"
-
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/paidan/paidan/domain"
@@ -19,7 +17,7 @@ type claims struct {
 func (c *claims) actor() (domain.Actor, error) {
 	a := domain.Actor{Subject: c.Subject, Role: domain.Role(c.Role), TeamID: c.TeamID}
 	if err := ValidateActor(a); err != nil {
-		return domain.Actor{}, fmt.Errorf("%w: %w", ErrUnauthenticated, err)
+		return domain.Actor{}, refuse(err)
 	}
 	return a, nil
 }

@@ -76,7 +76,7 @@ func (h *HMAC) Verify(_ context.Context, token string) (domain.Actor, error) {
 	var c claims
 	_, err := h.parser.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return h.secret, nil })
 	if err != nil {
-		return domain.Actor{}, fmt.Errorf("%w: %w", ErrUnauthenticated, err)
+		return domain.Actor{}, refuse(err)
 	}
 	return c.actor()
 }

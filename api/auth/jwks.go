@@ -112,7 +112,7 @@ func (j *JWKS) Verify(ctx context.Context, token string) (domain.Actor, error) {
 	var c claims
 	_, err := j.parser.ParseWithClaims(token, &c, j.keys.KeyfuncCtx(ctx))
 	if err != nil {
-		return domain.Actor{}, fmt.Errorf("%w: %w", ErrUnauthenticated, err)
+		return domain.Actor{}, refuse(err)
 	}
 	return c.actor()
 }
