@@ -149,7 +149,12 @@ func NewPipeline(store eventstore.Store, views *Views, cfg PipelineConfig) (*Pip
 
 // Run migrates the read models and follows the log until ctx is cancelled.
 // It returns nil after a cancellation, having committed what was applied.
-func (p *Pipeline) Run(ctx context.Context) error {
+func (p *Pipeline) Run(ctx context.Context) (err error) {
+	defer func() {
+		if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+			err = nil
+		}
+	}()
 	p.mu.Lock()
 	if p.running {
 		p.mu.Unlock()

@@ -67,6 +67,17 @@ type runner struct {
 	committed eventstore.Position
 	advanced  chan struct{} // closed and replaced whenever committed advances
 	caughtUp  atomic.Bool
+	head      atomic.Uint64 // the highest position delivered to this runner
+	lagNanos  atomic.Int64  // store commit → read-model commit of the last batch
+}
+
+// lag is the distance of a reader at pos from the head this runner has seen.
+func (r *runner) lag(pos eventstore.Position) (uint64, float64) {
+	h := eventstore.Position(r.head.Load())
+	if h <= pos {
+		return 0, 0
+	}
+	return uint64(h - pos), time.Duration(r.lagNanos.Load()).Seconds()
 }
 
 func newRunner(def Definition, v *Views, decode Decoder, cfg batchConfig, m *metrics) *runner {
@@ -136,6 +147,9 @@ func (r *runner) handle(msg *message.Message) error {
 		ev, err := EventFromMessage(msg)
 		if err != nil {
 			return &ApplyError{Projection: r.def.Name, Type: msg.Metadata.Get(KeyType), Err: err}
+		}
+		if uint64(ev.Position) > r.head.Load() {
+			r.head.Store(uint64(ev.Position))
 		}
 		if err := r.ensureBatch(); err != nil {
 			return err
@@ -277,7 +291,9 @@ func (r *runner) flush() error {
 	r.unit.committed(r.cfg.cacheRows)
 	r.setCommitted(r.pending)
 	if !r.lastEvent.IsZero() {
-		r.metrics.lag.WithLabelValues(r.def.Name).Set(time.Since(r.lastEvent).Seconds())
+		d := time.Since(r.lastEvent)
+		r.lagNanos.Store(int64(d))
+		r.metrics.lag.WithLabelValues(r.def.Name).Set(d.Seconds())
 	}
 	if err := r.failPoint(FailAfterCommit); err != nil {
 		// As if the process died before acking: the batch is durable, the

@@ -202,19 +202,33 @@ func (v *Views) initCore(ctx context.Context) error {
 	return nil
 }
 
-// stmt returns a statement prepared once on the writer pool.
-func (v *Views) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+// cached returns the statement prepared on the writer pool for query, if any.
+func (v *Views) cached(query string) *sql.Stmt {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	if s, ok := v.stmts[query]; ok {
-		return s, nil
+	return v.stmts[query]
+}
+
+// prepareAll prepares queries on the writer pool for later transactions. It
+// must run outside any transaction: on SQLite the pool's one connection
+// would otherwise be held by the caller itself.
+func (v *Views) prepareAll(ctx context.Context, queries []string) {
+	for _, q := range queries {
+		if v.cached(q) != nil {
+			continue
+		}
+		s, err := v.write.PrepareContext(ctx, q)
+		if err != nil {
+			continue // the next transaction prepares it locally again
+		}
+		v.mu.Lock()
+		if _, ok := v.stmts[q]; ok {
+			s.Close()
+		} else {
+			v.stmts[q] = s
+		}
+		v.mu.Unlock()
 	}
-	s, err := v.write.PrepareContext(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	v.stmts[query] = s
-	return s, nil
 }
 
 // forget drops prepared statements mentioning table, after it was dropped or
@@ -250,6 +264,9 @@ type Tx struct {
 	v     *Views
 	tx    *sql.Tx
 	names *names
+	local map[string]*sql.Stmt // prepared in this transaction only
+	// missing lists queries not yet prepared on the pool.
+	missing []string
 }
 
 // Dialect of the database the transaction runs in.
@@ -287,15 +304,47 @@ func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, e
 
 func (t *Tx) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
 	q := t.names.expand(query)
-	s, err := t.v.stmt(ctx, q)
-	if err != nil {
-		return nil, fmt.Errorf("prepare %s: %w", q, err)
+	if s, ok := t.local[q]; ok {
+		return s, nil
 	}
-	return t.tx.StmtContext(ctx, s), nil
+	var s *sql.Stmt
+	if ps := t.v.cached(q); ps != nil {
+		s = t.tx.StmtContext(ctx, ps)
+	} else {
+		var err error
+		if s, err = t.tx.PrepareContext(ctx, q); err != nil {
+			return nil, fmt.Errorf("prepare %s: %w", q, err)
+		}
+		t.missing = append(t.missing, q)
+	}
+	if t.local == nil {
+		t.local = map[string]*sql.Stmt{}
+	}
+	t.local[q] = s
+	return s, nil
 }
 
-func (t *Tx) commit() error   { return t.tx.Commit() }
-func (t *Tx) rollback() error { return t.tx.Rollback() }
+func (t *Tx) commit() error {
+	err := t.tx.Commit()
+	t.end()
+	return err
+}
+
+func (t *Tx) rollback() error {
+	err := t.tx.Rollback()
+	t.end()
+	return err
+}
+
+// end prepares, on the pool, what this transaction had to prepare locally,
+// now that its connection is free.
+func (t *Tx) end() {
+	if len(t.missing) > 0 {
+		t.v.prepareAll(context.Background(), t.missing)
+		t.missing = nil
+	}
+	t.local = nil
+}
 
 // names maps a projection's logical table names to physical ones and caches
 // the expansion of each query text.

@@ -1,0 +1,424 @@
+package projections
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/paidan/paidan/eventstore"
+)
+
+// Progress reports a rebuild's advance.
+type Progress struct {
+	// Events is how many events were applied so far.
+	Events uint64
+	// Position and Head are the last applied position and the head the
+	// rebuild aims for; Position/Head is the fraction done.
+	Position, Head uint64
+	// Rate is events per second since the start; ETA the estimate of what is left.
+	Rate    float64
+	ETA     time.Duration
+	Elapsed time.Duration
+	// Done is set on the last report, after the swap.
+	Done bool
+}
+
+// RebuildConfig configures Rebuild.
+type RebuildConfig struct {
+	// Projections known; required. Rebuild's only argument picks among them.
+	Projections []Definition
+	// Decode as in PipelineConfig; optional.
+	Decode Decoder
+	// Progress is called about twice a second and once at the end; optional.
+	Progress func(Progress)
+	// PageSize is the ReadAll page; optional, default 4096.
+	PageSize int
+	// BatchEvents is how many events go into one transaction; optional,
+	// default 100000.
+	BatchEvents int
+	// CacheRows bounds the rows kept in memory; beyond it the rebuild reads
+	// rows back from its tables; optional, default 4,000,000.
+	CacheRows int
+}
+
+// Validate reports every problem of the configuration.
+func (c RebuildConfig) Validate() error {
+	var errs []error
+	if err := validateDefinitions(c.Projections); err != nil {
+		errs = append(errs, err)
+	}
+	if c.PageSize < 0 || c.BatchEvents < 0 || c.CacheRows < 0 {
+		errs = append(errs, errors.New("rebuild: PageSize, BatchEvents and CacheRows must not be negative"))
+	}
+	return errors.Join(errs...)
+}
+
+// RebuildResult summarises a finished rebuild.
+type RebuildResult struct {
+	Projections []string
+	Events      uint64
+	Position    uint64
+	Parked      int
+	Elapsed     time.Duration
+}
+
+// Rebuild replays the whole log into fresh tables for the named projections
+// (all when none is named) and swaps them for the live tables in one
+// transaction, so readers see the old model until the new one is complete.
+// It reads ReadAll pages and applies the projections' own code in large
+// transactions, without watermill's per-message work. A pipeline running
+// meanwhile keeps the old tables current; the swap takes its checkpoint lock,
+// applies the last events, and the pipeline continues from the new
+// checkpoint. Events a model cannot apply are parked.
+func Rebuild(ctx context.Context, store eventstore.Store, v *Views, cfg RebuildConfig, only ...string) (RebuildResult, error) {
+	if err := cfg.Validate(); err != nil {
+		return RebuildResult{}, err
+	}
+	if cfg.PageSize == 0 {
+		cfg.PageSize = 4096
+	}
+	if cfg.BatchEvents == 0 {
+		cfg.BatchEvents = 100_000
+	}
+	if cfg.CacheRows == 0 {
+		cfg.CacheRows = 4_000_000
+	}
+	defs, err := selectDefinitions(cfg.Projections, only)
+	if err != nil {
+		return RebuildResult{}, err
+	}
+	if err := v.Migrate(ctx, cfg.Projections...); err != nil {
+		return RebuildResult{}, fmt.Errorf("rebuild: %w", err)
+	}
+	rb := &rebuild{store: store, v: v, cfg: cfg, defs: defs, start: time.Now(),
+		names: newNames(fmt.Sprintf("__r%d", time.Now().UnixNano()))}
+	res, err := rb.run(ctx)
+	if err != nil {
+		rb.dropFresh()
+		return res, fmt.Errorf("rebuild: %w", err)
+	}
+	return res, nil
+}
+
+type rebuild struct {
+	store eventstore.Store
+	v     *Views
+	cfg   RebuildConfig
+	defs  []Definition
+	names *names
+	start time.Time
+
+	models []Model
+	units  []*Unit
+	parked []parkedRow
+	events uint64
+	pos    eventstore.Position
+	head   eventstore.Position
+	report time.Time
+}
+
+type parkedRow struct {
+	projection string
+	ev         Event
+	err        string
+}
+
+func (rb *rebuild) run(ctx context.Context) (RebuildResult, error) {
+	if err := rb.createFresh(ctx); err != nil {
+		return RebuildResult{}, err
+	}
+	for _, d := range rb.defs {
+		u := &Unit{authoritative: true, rebuilding: true}
+		rb.units = append(rb.units, u)
+		rb.models = append(rb.models, d.New(u))
+	}
+	h, err := headOf(ctx, rb.store)
+	if err != nil {
+		return RebuildResult{}, err
+	}
+	rb.head = h.Position
+
+	// Bulk: large transactions up to the head seen at the start.
+	for {
+		tx, err := rb.v.begin(ctx, rb.names)
+		if err != nil {
+			return RebuildResult{}, err
+		}
+		n, err := rb.replay(ctx, tx, rb.cfg.BatchEvents)
+		if err == nil {
+			err = rb.flush(ctx, tx)
+		}
+		if err == nil {
+			err = tx.commit()
+		} else {
+			tx.rollback()
+		}
+		if err != nil {
+			return RebuildResult{}, err
+		}
+		rb.committed()
+		if n < rb.cfg.BatchEvents {
+			break
+		}
+	}
+
+	// Swap: lock the live checkpoints, apply what arrived meanwhile, replace
+	// the tables and move the checkpoints, all in one transaction.
+	tx, err := rb.v.begin(ctx, rb.names)
+	if err != nil {
+		return RebuildResult{}, err
+	}
+	defer tx.rollback()
+	for _, d := range rb.defs {
+		if _, err := lockCheckpoint(ctx, tx, d.Name); err != nil {
+			return RebuildResult{}, err
+		}
+	}
+	if _, err := rb.replay(ctx, tx, -1); err != nil {
+		return RebuildResult{}, err
+	}
+	if err := rb.flush(ctx, tx); err != nil {
+		return RebuildResult{}, err
+	}
+	if err := rb.swap(ctx, tx); err != nil {
+		return RebuildResult{}, err
+	}
+	if err := tx.commit(); err != nil {
+		return RebuildResult{}, fmt.Errorf("commit the swap: %w", err)
+	}
+	rb.v.forget(rb.names.suffix)
+	res := RebuildResult{Events: rb.events, Position: uint64(rb.pos), Parked: len(rb.parked), Elapsed: time.Since(rb.start)}
+	for _, d := range rb.defs {
+		res.Projections = append(res.Projections, d.Name)
+	}
+	rb.progress(true)
+	return res, nil
+}
+
+func (rb *rebuild) createFresh(ctx context.Context) error {
+	tx, err := rb.v.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, d := range rb.defs {
+		if err := createTables(ctx, tx, rb.names, d); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// dropFresh removes the fresh tables of a failed rebuild.
+func (rb *rebuild) dropFresh() {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, d := range rb.defs {
+		for _, t := range d.Tables {
+			rb.v.write.ExecContext(ctx, `DROP TABLE IF EXISTS `+t+rb.names.suffix)
+		}
+	}
+	rb.v.forget(rb.names.suffix)
+}
+
+type page struct {
+	events []Event
+	err    error
+}
+
+// replay applies events after rb.pos until limit events were applied
+// (limit < 0: until the log's end), reading and decoding ahead of the apply
+// loop on other goroutines. It returns how many events it applied.
+func (rb *rebuild) replay(ctx context.Context, tx *Tx, limit int) (int, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	raw := make(chan page, 4)
+	decoded := make(chan page, 4)
+	go func() {
+		defer close(raw)
+		from, left := rb.pos+1, limit
+		for left != 0 {
+			n := rb.cfg.PageSize
+			if left > 0 {
+				n = min(n, left)
+			}
+			recs, err := rb.store.ReadAll(ctx, eventstore.ReadAllOptions{From: from, Limit: n})
+			if err != nil {
+				raw <- page{err: fmt.Errorf("read the log from %d: %w", from, err)}
+				return
+			}
+			if len(recs) == 0 {
+				return
+			}
+			evs := make([]Event, len(recs))
+			for i, r := range recs {
+				evs[i] = EventFromRecorded(r)
+			}
+			select {
+			case raw <- page{events: evs}:
+			case <-ctx.Done():
+				return
+			}
+			from = recs[len(recs)-1].Position + 1
+			if left > 0 {
+				left -= len(recs)
+			}
+			if len(recs) < n {
+				return
+			}
+		}
+	}()
+	go func() {
+		defer close(decoded)
+		for p := range raw {
+			if p.err == nil && rb.cfg.Decode != nil {
+				for i := range p.events {
+					d, err := rb.cfg.Decode(&p.events[i])
+					if err != nil {
+						// Carried to the apply loop, which parks the event in
+						// every projection.
+						p.events[i].Decoded = decodeError{err}
+						continue
+					}
+					p.events[i].Decoded = d
+				}
+			}
+			select {
+			case decoded <- p:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	n := 0
+	for p := range decoded {
+		if p.err != nil {
+			return n, p.err
+		}
+		for i := range p.events {
+			ev := &p.events[i]
+			rb.applyAll(ctx, tx, ev)
+			rb.pos = ev.Position
+			rb.events++
+			n++
+		}
+		rb.progress(false)
+	}
+	return n, ctx.Err()
+}
+
+type decodeError struct{ err error }
+
+func (rb *rebuild) applyAll(ctx context.Context, tx *Tx, ev *Event) {
+	if de, ok := ev.Decoded.(decodeError); ok {
+		for _, d := range rb.defs {
+			rb.parked = append(rb.parked, parkedRow{projection: d.Name, ev: *ev, err: de.err.Error()})
+		}
+		return
+	}
+	for i, m := range rb.models {
+		u := rb.units[i]
+		u.begin()
+		if err := m.Apply(ctx, tx, ev); err != nil {
+			u.rollbackEvent()
+			rb.parked = append(rb.parked, parkedRow{projection: rb.defs[i].Name, ev: *ev,
+				err: (&ApplyError{Projection: rb.defs[i].Name, Position: ev.Position, Type: ev.Type, Err: err}).Error()})
+		}
+	}
+}
+
+func (rb *rebuild) flush(ctx context.Context, tx *Tx) error {
+	for i, u := range rb.units {
+		if err := u.flush(ctx, tx); err != nil {
+			return fmt.Errorf("write %s: %w", rb.defs[i].Name, err)
+		}
+	}
+	return nil
+}
+
+// committed marks the units clean; past CacheRows they forget their rows and
+// read them back from the fresh tables from then on.
+func (rb *rebuild) committed() {
+	for _, u := range rb.units {
+		u.committed(0)
+		if u.size > rb.cfg.CacheRows {
+			u.reset()
+		}
+	}
+}
+
+func (rb *rebuild) swap(ctx context.Context, tx *Tx) error {
+	now := time.Now().UnixMilli()
+	for _, d := range rb.defs {
+		for _, t := range d.Tables {
+			if err := rawExec(ctx, tx, `DROP TABLE IF EXISTS `+t); err != nil {
+				return err
+			}
+			if err := rawExec(ctx, tx, `ALTER TABLE `+t+rb.names.suffix+` RENAME TO `+t); err != nil {
+				return err
+			}
+		}
+		if err := saveCheckpoint(ctx, tx, d.Name, uint64(rb.pos)); err != nil {
+			return err
+		}
+		if err := rawExec(ctx, tx, `DELETE FROM parked_events WHERE projection = $1`, d.Name); err != nil {
+			return err
+		}
+		if err := rawExec(ctx, tx, `DELETE FROM projection_migrations WHERE projection = $1`, d.Name); err != nil {
+			return err
+		}
+		for _, m := range d.Migrations {
+			if err := rawExec(ctx, tx, `INSERT INTO projection_migrations (projection, version, applied_at) VALUES ($1, $2, $3)`,
+				d.Name, m.Version, now); err != nil {
+				return err
+			}
+		}
+	}
+	for _, p := range rb.parked {
+		if err := rawExec(ctx, tx, `INSERT INTO parked_events (projection, position, event_id, stream, type, error, parked_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (projection, position) DO NOTHING`,
+			p.projection, int64(p.ev.Position), p.ev.ID.String(), p.ev.StreamID, p.ev.Type, p.err, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rawExec runs DDL and one-off statements without preparing them.
+func rawExec(ctx context.Context, tx *Tx, q string, args ...any) error {
+	if _, err := tx.tx.ExecContext(ctx, q, args...); err != nil {
+		return fmt.Errorf("%s: %w", strings.SplitN(q, "\n", 2)[0], err)
+	}
+	return nil
+}
+
+func (rb *rebuild) progress(done bool) {
+	if rb.cfg.Progress == nil {
+		return
+	}
+	now := time.Now()
+	if !done && now.Sub(rb.report) < 500*time.Millisecond {
+		return
+	}
+	rb.report = now
+	el := now.Sub(rb.start)
+	p := Progress{Events: rb.events, Position: uint64(rb.pos), Head: uint64(max(rb.head, rb.pos)), Elapsed: el, Done: done}
+	if s := el.Seconds(); s > 0 {
+		p.Rate = float64(rb.events) / s
+	}
+	if p.Position > 0 && p.Head > p.Position {
+		p.ETA = time.Duration(float64(el) * float64(p.Head-p.Position) / float64(p.Position))
+	}
+	rb.cfg.Progress(p)
+}
+
+// Rebuild rebuilds the pipeline's projections (all when none is named) while
+// it runs; see the package-level Rebuild.
+func (p *Pipeline) Rebuild(ctx context.Context, progress func(Progress), only ...string) (RebuildResult, error) {
+	return Rebuild(ctx, p.store, p.views, RebuildConfig{
+		Projections: slices.Clone(p.cfg.Projections), Decode: p.cfg.Decode, Progress: progress,
+	}, only...)
+}
