@@ -86,6 +86,26 @@ func (s *Store) ReadStream(ctx context.Context, stream string, opts eventstore.R
 	default:
 		return nil, fmt.Errorf("%w: unknown read direction %d", eventstore.ErrInvalidRequest, opts.Direction)
 	}
+	events, err := s.readStream(ctx, stmt, stream, opts)
+	if err != nil || len(events) > 0 {
+		return events, err
+	}
+	// No events: a stream that was never written, or a range beyond the end.
+	// The existence check is a second read transaction, so the stream may
+	// have been created in between; since streams never disappear, reading
+	// once more after finding it gives an answer true of one moment.
+	var one int
+	err = s.reads.streamExists.QueryRowContext(ctx, stream).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("read stream %q: %w", stream, eventstore.ErrStreamNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read stream %q: %w", stream, s.errIfClosed(err))
+	}
+	return s.readStream(ctx, stmt, stream, opts)
+}
+
+func (s *Store) readStream(ctx context.Context, stmt *sql.Stmt, stream string, opts eventstore.ReadStreamOptions) ([]eventstore.RecordedEvent, error) {
 	rows, err := stmt.QueryContext(ctx, stream, clamp(opts.From), opts.Limit)
 	if err != nil {
 		return nil, fmt.Errorf("read stream %q: %w", stream, s.errIfClosed(err))
@@ -93,16 +113,6 @@ func (s *Store) ReadStream(ctx context.Context, stream string, opts eventstore.R
 	events, err := s.scanEvents(rows, stream, min(opts.Limit, 8))
 	if err != nil {
 		return nil, fmt.Errorf("read stream %q: %w", stream, s.errIfClosed(err))
-	}
-	if len(events) == 0 {
-		var one int
-		err := s.reads.streamExists.QueryRowContext(ctx, stream).Scan(&one)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, fmt.Errorf("read stream %q: %w", stream, eventstore.ErrStreamNotFound)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("read stream %q: %w", stream, s.errIfClosed(err))
-		}
 	}
 	return events, nil
 }

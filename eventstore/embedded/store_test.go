@@ -420,3 +420,44 @@ func TestInsertFailureFailsOnlyItsAppend(t *testing.T) {
 		t.Errorf("after the failure: got %+v, expected next revision 3 at position 1003 (after the foreign row and the retried batch)", res)
 	}
 }
+
+// TestReadStreamWhileCreated reads a stream while it is being created: every
+// read must either find the stream missing or return its events, never an
+// existing stream without events (the read and the existence check must
+// agree on one moment).
+func TestReadStreamWhileCreated(t *testing.T) {
+	s := openStore(t, filepath.Join(t.TempDir(), "events.db"), embedded.Config{})
+	ctx := context.Background()
+	for i := range 100 {
+		stream := fmt.Sprintf("order-%d", i)
+		stop := make(chan struct{})
+		reads := make(chan error, 1)
+		go func() {
+			for {
+				evs, err := s.ReadStream(ctx, stream, eventstore.ReadStreamOptions{From: eventstore.StreamEnd, Direction: eventstore.Backwards, Limit: 1})
+				switch {
+				case err == nil && len(evs) == 0:
+					reads <- fmt.Errorf("%s: no events and no error", stream)
+					return
+				case err != nil && !errors.Is(err, eventstore.ErrStreamNotFound):
+					reads <- err
+					return
+				}
+				select {
+				case <-stop:
+					reads <- nil
+					return
+				default:
+				}
+			}
+		}()
+		_, err := s.Append(ctx, stream, eventstore.NoStream(), event("Placed"))
+		close(stop)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := <-reads; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
