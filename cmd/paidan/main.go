@@ -49,6 +49,7 @@ Start here:
 		newServeCmd(),
 		newTokenCmd(),
 		newBenchCmd(),
+		newSimulateCmd(),
 	)
 	return root
 }
