@@ -69,7 +69,7 @@ func (s *racingStore) appendCount() int {
 }
 
 type fixture struct {
-	t      *testing.T
+	t      testing.TB
 	mem    *memstore.Store
 	racing *racingStore
 	cmds   *app.Commands // on racing: what the test exercises
@@ -80,7 +80,7 @@ type fixture struct {
 
 const ttl = 10 * time.Minute
 
-func newFixture(t *testing.T, cfg app.Config) *fixture {
+func newFixture(t testing.TB, cfg app.Config) *fixture {
 	t.Helper()
 	mem, err := memstore.New(memstore.Config{})
 	if err != nil {
