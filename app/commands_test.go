@@ -1,6 +1,8 @@
 package app_test
 
 import (
+	"context"
+	"errors"
 	"testing"
 
 	"github.com/paidan/paidan/app"
@@ -40,5 +42,33 @@ func TestValidateIdempotencyKey(t *testing.T) {
 		if err := app.ValidateIdempotencyKey(key); (err == nil) != ok {
 			t.Errorf("key %q: %v, want ok=%v", key, err, ok)
 		}
+	}
+}
+
+func TestRegisterTeamRefusesBadIDs(t *testing.T) {
+	f := newFixture(t, app.Config{})
+	spec := domain.TeamSpec{Name: "队", StationID: f.station(0).ID, Skills: []domain.Category{domain.CategoryLegal}, Capacity: 1}
+	before := f.head()
+	for _, c := range []struct {
+		id    string
+		actor domain.Actor
+		want  error
+	}{
+		{"has space", coordinator, domain.ErrInvalid},
+		{"ok-id", resident, domain.ErrForbidden},
+	} {
+		_, err := f.cmds.RegisterTeam(context.Background(), app.RegisterTeam{Envelope: as(c.actor), TeamID: c.id, Spec: spec})
+		if !errors.Is(err, c.want) {
+			t.Errorf("register %q as %s: %v; want %v", c.id, c.actor.Role, err, c.want)
+		}
+	}
+	if _, err := f.cmds.RegisterTeam(context.Background(), app.RegisterTeam{Envelope: as(coordinator), TeamID: "dup", Spec: spec}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.cmds.RegisterTeam(context.Background(), app.RegisterTeam{Envelope: as(coordinator), TeamID: "dup", Spec: spec}); !errors.Is(err, domain.ErrTeamExists) {
+		t.Errorf("registering an id twice: %v; want ErrTeamExists", err)
+	}
+	if f.head() != before+1 {
+		t.Errorf("head %d → %d; want only the one registration", before, f.head())
 	}
 }

@@ -24,10 +24,12 @@ func (c *Commands) RegisterTeam(ctx context.Context, cmd RegisterTeam) (TeamResu
 	if id == "" {
 		id = newIDs(cmd.IdempotencyKey, cmd.Actor.Subject, command, "").named("team").String()
 	}
-	stream := domain.TeamStream(id)
 	if !domain.ValidID(id) {
-		stream = domain.TeamStreamPrefix // never read: the domain refuses the id first
+		// No stream to read: the domain refuses the actor or the id.
+		_, err := domain.RegisterTeam(c.dir, cmd.Actor, id, cmd.Spec, c.clock.Now())
+		return TeamResult{}, fmt.Errorf("register a team: %w", err)
 	}
+	stream := domain.TeamStream(id)
 	out, err := c.apply(ctx, change{
 		command: command,
 		stream:  stream,
