@@ -10,6 +10,13 @@
 // process being killed (and, as far as the file system keeps its promises, a
 // power loss). Open refuses a file it cannot put in WAL mode with FULL sync.
 //
+// # Files
+//
+// Beside the database file SQLite keeps its -wal and -shm files, and the
+// store holds an flock on path+".lock" so that a second process (or a second
+// Open) cannot run another writer on the same file. The schema version is
+// kept in PRAGMA user_version; Open refuses a newer one.
+//
 // # Group commit
 //
 // Appends queue requests for the writer. The writer drains what is queued (up
