@@ -26,11 +26,15 @@ type Table[K comparable, R any] struct {
 	u    *Unit
 	spec TableSpec[K, R]
 	rows map[K]*cached[R]
+	// dirty lists the keys changed since the last commit (a key may repeat,
+	// or be clean again after an undo).
+	dirty []K
 }
 
 type cached[R any] struct {
 	val    R
 	exists bool
+	stored bool // the database holds the row (as loaded or last flushed)
 	dirty  bool
 	seq    uint64 // the event that last recorded an undo entry for this row
 }
@@ -59,7 +63,8 @@ func (t *Table[K, R]) Put(ctx context.Context, tx *Tx, k K, r R) error {
 		return err
 	}
 	t.remember(k, c)
-	c.val, c.exists, c.dirty = r, true, true
+	t.markDirty(k, c)
+	c.val, c.exists = r, true
 	return nil
 }
 
@@ -76,8 +81,9 @@ func (t *Table[K, R]) Delete(ctx context.Context, tx *Tx, k K) error {
 		return nil
 	}
 	t.remember(k, c)
+	t.markDirty(k, c)
 	var zero R
-	c.val, c.exists, c.dirty = zero, false, true
+	c.val, c.exists = zero, false
 	return nil
 }
 
@@ -93,11 +99,18 @@ func (t *Table[K, R]) entry(ctx context.Context, tx *Tx, k K) (*cached[R], error
 		if err != nil {
 			return nil, fmt.Errorf("load %v: %w", k, err)
 		}
-		c.val, c.exists = v, found
+		c.val, c.exists, c.stored = v, found, found
 	}
 	t.rows[k] = c
 	t.u.size++
 	return c, nil
+}
+
+func (t *Table[K, R]) markDirty(k K, c *cached[R]) {
+	if !c.dirty {
+		c.dirty = true
+		t.dirty = append(t.dirty, k)
+	}
 }
 
 func (t *Table[K, R]) remember(k K, c *cached[R]) {
@@ -110,14 +123,16 @@ func (t *Table[K, R]) remember(k K, c *cached[R]) {
 }
 
 func (t *Table[K, R]) flush(ctx context.Context, tx *Tx) error {
-	for k, c := range t.rows {
-		if !c.dirty {
+	for _, k := range t.dirty {
+		c := t.rows[k]
+		if c == nil || !c.dirty {
 			continue
 		}
 		var err error
-		if c.exists {
+		switch {
+		case c.exists:
 			err = t.spec.Save(ctx, tx, k, c.val)
-		} else {
+		case c.stored:
 			err = t.spec.Delete(ctx, tx, k)
 		}
 		if err != nil {
@@ -127,13 +142,31 @@ func (t *Table[K, R]) flush(ctx context.Context, tx *Tx) error {
 	return nil
 }
 
+// flushed marks the rows clean after their batch committed. Rows deleted
+// are forgotten, so short-lived rows (a queue entry, a pending offer) do not
+// accumulate in memory.
 func (t *Table[K, R]) flushed() {
-	for _, c := range t.rows {
-		c.dirty = false
+	for _, k := range t.dirty {
+		c := t.rows[k]
+		if c == nil {
+			continue
+		}
+		if c.dirty {
+			c.stored = c.exists
+			c.dirty = false
+		}
+		if !c.exists && t.u.authoritative {
+			delete(t.rows, k)
+			t.u.size--
+		}
 	}
+	t.dirty = t.dirty[:0]
 }
 
-func (t *Table[K, R]) reset() { t.rows = map[K]*cached[R]{} }
+func (t *Table[K, R]) reset() {
+	t.rows = map[K]*cached[R]{}
+	t.dirty = t.dirty[:0]
+}
 
 type flusher interface {
 	flush(ctx context.Context, tx *Tx) error
