@@ -40,6 +40,12 @@ type Config struct {
 	// RetryBackoff is the first pause between attempts, doubling up to 2s;
 	// optional, default 50ms.
 	RetryBackoff time.Duration
+	// Workers is how many triggers Run and Drain handle at once; optional,
+	// default 8. Triggers of one stream always go to the same worker, in log
+	// order, so one order's reactions never overtake each other; different
+	// orders' appends overlap, which is what keeps offers flowing when each
+	// append waits for the disk.
+	Workers int
 }
 
 // Defaults of Config.
@@ -51,6 +57,7 @@ const (
 	DefaultCheckpointInterval = time.Second
 	DefaultMaxAttempts        = 5
 	DefaultRetryBackoff       = 50 * time.Millisecond
+	DefaultWorkers            = 8
 	maxRetryBackoff           = 2 * time.Second
 )
 
@@ -77,6 +84,7 @@ func (c Config) Validate() error {
 	neg("CheckpointInterval", int64(c.CheckpointInterval), c.CheckpointInterval)
 	neg("MaxAttempts", int64(c.MaxAttempts), c.MaxAttempts)
 	neg("RetryBackoff", int64(c.RetryBackoff), c.RetryBackoff)
+	neg("Workers", int64(c.Workers), c.Workers)
 	return errors.Join(errs...)
 }
 
@@ -101,5 +109,8 @@ func (c *Config) setDefaults() {
 	}
 	if c.RetryBackoff == 0 {
 		c.RetryBackoff = DefaultRetryBackoff
+	}
+	if c.Workers == 0 {
+		c.Workers = DefaultWorkers
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"sync"
 	"time"
 
@@ -66,13 +67,13 @@ func (d *Dispatcher) tick(ctx context.Context) {
 
 // followLog subscribes from the checkpoint and handles events, resubscribing
 // after a transient failure. With untilCaughtUp it returns at the first
-// CaughtUp.
+// CaughtUp, once every event delivered before it is handled.
 func (d *Dispatcher) followLog(ctx context.Context, untilCaughtUp bool) error {
 	pos, err := d.cp.Load(ctx)
 	if err != nil {
 		return fmt.Errorf("dispatcher: load checkpoint: %w", err)
 	}
-	f := &follower{d: d, pos: pos, saved: pos, savedAt: time.Now()}
+	f := &follower{d: d, saved: pos, savedAt: time.Now(), track: newTracker(pos)}
 	backoff := d.cfg.RetryBackoff
 	for {
 		done, err := f.subscribe(ctx, untilCaughtUp)
@@ -90,7 +91,7 @@ func (d *Dispatcher) followLog(ctx context.Context, untilCaughtUp bool) error {
 		case !transient(err):
 			return err
 		}
-		d.log.Warn("subscription lost; resuming", "position", f.pos, "error", err, "after", backoff)
+		d.log.Warn("subscription lost; resuming", "position", f.track.position(), "error", err, "after", backoff)
 		if !sleep(ctx, backoff) {
 			continue
 		}
@@ -98,23 +99,28 @@ func (d *Dispatcher) followLog(ctx context.Context, untilCaughtUp bool) error {
 	}
 }
 
-// follower is one run of followLog: the position handled and saved.
+// follower is one run of followLog: what is handled and what is saved.
 type follower struct {
 	d       *Dispatcher
-	pos     eventstore.Position // last event handled or checkpoint delivered
+	track   *tracker
 	saved   eventstore.Position
 	savedAt time.Time
-	since   int // events handled since the last save
+	since   int // events delivered since the last save
 }
 
-// subscribe handles messages until the subscription ends (done false, the
-// error) or, with untilCaughtUp, until caught up (done true).
+// subscribe delivers events to the workers until the subscription ends (done
+// false, the error) or, with untilCaughtUp, until caught up (done true).
+// Every event it delivered is handled before it returns, so the next
+// subscription starts after them.
 func (f *follower) subscribe(ctx context.Context, untilCaughtUp bool) (bool, error) {
-	sub, err := f.d.store.SubscribeAll(ctx, eventstore.SubscribeOptions{From: f.pos, Filter: Filter()})
+	from := f.track.position()
+	sub, err := f.d.store.SubscribeAll(ctx, eventstore.SubscribeOptions{From: from, Filter: Filter()})
 	if err != nil {
-		return false, fmt.Errorf("dispatcher: subscribe from %d: %w", f.pos, err)
+		return false, fmt.Errorf("dispatcher: subscribe from %d: %w", from, err)
 	}
 	defer sub.Close()
+	w := f.d.startWorkers(ctx, f.track)
+	defer w.stop()
 	for {
 		msg, err := sub.Recv()
 		if err != nil {
@@ -122,24 +128,22 @@ func (f *follower) subscribe(ctx context.Context, untilCaughtUp bool) (bool, err
 		}
 		switch msg.Kind {
 		case eventstore.EventAppeared:
-			if err := f.d.handleWithRetry(ctx, msg.Event); err != nil {
-				return false, err
+			if !w.send(ctx, job{ev: msg.Event, slot: f.track.add(msg.Event.Position)}) {
+				return false, ctx.Err()
 			}
-			f.pos = msg.Event.Position
 			f.since++
 		case eventstore.CheckpointReached:
-			f.pos = msg.Position
+			// Safe once everything delivered before it is handled.
+			f.track.finish(f.track.add(msg.Position))
 		case eventstore.CaughtUp:
-			f.d.caughtUp.Store(true)
 			if untilCaughtUp {
+				w.stop()
 				return true, nil
 			}
-			if err := f.save(ctx); err != nil {
-				return false, err
-			}
-			continue
+			f.d.caughtUp.Store(true)
 		}
-		if f.since >= f.d.cfg.CheckpointEvery || time.Since(f.savedAt) >= f.d.cfg.CheckpointInterval {
+		if msg.Kind == eventstore.CaughtUp || f.since >= f.d.cfg.CheckpointEvery ||
+			time.Since(f.savedAt) >= f.d.cfg.CheckpointInterval {
 			if err := f.save(ctx); err != nil {
 				return false, err
 			}
@@ -148,14 +152,69 @@ func (f *follower) subscribe(ctx context.Context, untilCaughtUp bool) (bool, err
 }
 
 func (f *follower) save(ctx context.Context) error {
-	if f.pos == f.saved {
+	pos := f.track.position()
+	if pos == f.saved {
 		return nil
 	}
-	if err := f.d.cp.Save(ctx, f.pos); err != nil {
-		return fmt.Errorf("dispatcher: save checkpoint %d: %w", f.pos, err)
+	if err := f.d.cp.Save(ctx, pos); err != nil {
+		return fmt.Errorf("dispatcher: save checkpoint %d: %w", pos, err)
 	}
-	f.saved, f.savedAt, f.since = f.pos, time.Now(), 0
+	f.saved, f.savedAt, f.since = pos, time.Now(), 0
 	return nil
+}
+
+// job is one delivered event and its place in the tracker.
+type job struct {
+	ev   eventstore.RecordedEvent
+	slot *slot
+}
+
+// workers handle triggers concurrently, each stream always on one worker.
+type workers struct {
+	in   []chan job
+	wg   sync.WaitGroup
+	once sync.Once
+}
+
+func (d *Dispatcher) startWorkers(ctx context.Context, track *tracker) *workers {
+	w := &workers{in: make([]chan job, d.cfg.Workers)}
+	for i := range w.in {
+		ch := make(chan job, 64)
+		w.in[i] = ch
+		w.wg.Add(1)
+		go func() {
+			defer w.wg.Done()
+			for j := range ch {
+				if err := d.handleWithRetry(ctx, j.ev); err != nil {
+					continue // ctx ended: leave it unfinished for the next run
+				}
+				track.finish(j.slot)
+			}
+		}()
+	}
+	return w
+}
+
+// send hands j to its stream's worker; false when ctx ended first.
+func (w *workers) send(ctx context.Context, j job) bool {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(j.ev.StreamID))
+	select {
+	case w.in[h.Sum32()%uint32(len(w.in))] <- j:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// stop lets the workers finish what they were given and waits for them.
+func (w *workers) stop() {
+	w.once.Do(func() {
+		for _, ch := range w.in {
+			close(ch)
+		}
+		w.wg.Wait()
+	})
 }
 
 // handleWithRetry handles one event, retrying transient failures until ctx

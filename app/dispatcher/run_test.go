@@ -3,9 +3,12 @@ package dispatcher_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/paidan/paidan/app/dispatcher"
 	"github.com/paidan/paidan/domain"
@@ -100,5 +103,46 @@ func TestFileCheckpoint(t *testing.T) {
 	bad, _ := dispatcher.NewFileCheckpoint(filepath.Join(t.TempDir(), "missing-dir", "cp"))
 	if err := bad.Save(ctx, 1); err == nil || errors.Is(err, context.Canceled) {
 		t.Errorf("Save into a missing directory: expected an error, found %v", err)
+	}
+}
+
+// Many orders at once through the concurrent workers: each offered exactly
+// once, and the saved checkpoint covers every trigger, so a successor has
+// nothing left to do.
+func TestRunWithWorkersOffersEachOrderOnce(t *testing.T) {
+	cfg := dispatcher.DefaultConfig()
+	cfg.Workers = 4
+	e := newEnv(t, cfg)
+	for i := range 8 {
+		e.team(fmt.Sprintf("t-%d", i), stationA, 100, domain.CategoryErrand)
+	}
+	ctx, cancel := context.WithCancel(e.ctx)
+	done := make(chan error, 1)
+	go func() { done <- e.d.Run(ctx) }()
+	var ids []uuid.UUID
+	for range 40 {
+		ids = append(ids, e.place(domain.CategoryErrand))
+	}
+	e.waitEvents(domain.EventTypeOrderOffered, len(ids))
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		if n := len(e.offers(id)); n != 1 {
+			t.Errorf("order %s: expected 1 offer, found %d", id, n)
+		}
+	}
+	last := e.record(ids[len(ids)-1], domain.EventTypeOrderPlaced).Position
+	if pos, _ := e.cp.Load(e.ctx); pos < last {
+		t.Errorf("checkpoint %d is before the last trigger at %d", pos, last)
+	}
+	head := e.head()
+	e.d = e.newDispatcher(cfg)
+	if n, err := e.d.Drain(e.ctx); err != nil || n != 0 {
+		t.Errorf("successor Drain: expected nothing to handle, found %d, %v", n, err)
+	}
+	if e.head() != head {
+		t.Error("successor appended events")
 	}
 }
