@@ -3,6 +3,8 @@ package embedded
 import (
 	"context"
 	"fmt"
+	"slices"
+	"sync"
 
 	"github.com/google/uuid"
 
@@ -28,6 +30,13 @@ type appendRequest struct {
 	settled bool // failed for a reason of its own; a batch retry skips it
 }
 
+// requests recycles appendRequests (and their result channels) between
+// appends; a request abandoned by a cancelled caller is left to the GC, since
+// the writer may still hold it.
+var requests = sync.Pool{New: func() any {
+	return &appendRequest{done: make(chan appendOutcome, 1)}
+}}
+
 type appendOutcome struct {
 	res eventstore.AppendResult
 	err error
@@ -41,12 +50,19 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 	if err := eventstore.ValidateAppend(stream, events); err != nil {
 		return eventstore.AppendResult{}, err
 	}
-	req := &appendRequest{
-		ctx:      ctx,
-		stream:   stream,
-		expected: expected,
-		events:   make([]eventstore.EventData, len(events)),
-		done:     make(chan appendOutcome, 1),
+	req := requests.Get().(*appendRequest)
+	req.ctx, req.stream, req.expected, req.fresh = ctx, stream, expected, false
+	req.events = slices.Grow(req.events[:0], len(events))[:len(events)]
+	// One buffer holds the copies of every event's data and metadata.
+	size := 0
+	for i := range events {
+		size += len(events[i].Data) + len(events[i].Metadata)
+	}
+	buf := make([]byte, 0, size)
+	carve := func(b []byte) []byte {
+		start := len(buf)
+		buf = append(buf, b...)
+		return buf[start:len(buf):len(buf)]
 	}
 	for i, ev := range events {
 		if ev.ID == ([16]byte{}) {
@@ -55,8 +71,8 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 				req.fresh = true
 			}
 		}
-		ev.Data = append(make([]byte, 0, len(ev.Data)), ev.Data...)
-		ev.Metadata = append(make([]byte, 0, len(ev.Metadata)), ev.Metadata...)
+		ev.Data = carve(ev.Data)
+		ev.Metadata = carve(ev.Metadata)
 		req.events[i] = ev
 	}
 
@@ -75,6 +91,11 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 
 	select {
 	case out := <-req.done:
+		// The writer is done with the request (the ring keeps the event
+		// data, not the request): it can serve another Append.
+		clear(req.events)
+		req.ctx = nil
+		requests.Put(req)
 		return out.res, out.err
 	case <-ctx.Done():
 		// The writer may still commit it: the port tells callers to retry with
