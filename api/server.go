@@ -129,6 +129,9 @@ func NewServer(deps Deps, cfg Config) (*Server, error) {
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
+	// The peer address, not X-Forwarded-For, which any client can write.
+	// Behind a trusted proxy, set e.IPExtractor through Echo().
+	e.IPExtractor = echo.ExtractIPDirect()
 	e.Use(requestIDMiddleware, s.observe, s.recoverMiddleware, bodyLimit(MaxBodyBytes))
 
 	e.GET("/healthz", s.healthz)
