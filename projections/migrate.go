@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -62,16 +63,25 @@ func (v *Views) migrateOne(ctx context.Context, nm *names, d Definition) error {
 	return tx.Commit()
 }
 
-// createTables runs all of d's migrations on fresh tables named by nm.
-func createTables(ctx context.Context, tx *sql.Tx, nm *names, d Definition) error {
+// createTables runs all of d's migrations on fresh tables named by nm,
+// except CREATE INDEX statements, which it returns: a rebuild fills the
+// tables first and indexes them once, which is cheaper than maintaining the
+// indexes row by row.
+func createTables(ctx context.Context, tx *sql.Tx, nm *names, d Definition) ([]string, error) {
+	var indexes []string
 	for _, m := range d.Migrations {
 		for _, s := range m.Statements {
-			if _, err := tx.ExecContext(ctx, nm.expand(s)); err != nil {
-				return fmt.Errorf("create %s tables, version %d: %w", d.Name, m.Version, err)
+			q := nm.expand(s)
+			if u := strings.ToUpper(strings.TrimSpace(q)); strings.HasPrefix(u, "CREATE INDEX") || strings.HasPrefix(u, "CREATE UNIQUE INDEX") {
+				indexes = append(indexes, q)
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return nil, fmt.Errorf("create %s tables, version %d: %w", d.Name, m.Version, err)
 			}
 		}
 	}
-	return nil
+	return indexes, nil
 }
 
 // Checkpoint returns the committed position of a projection.

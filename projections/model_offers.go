@@ -3,6 +3,8 @@ package projections
 import (
 	"context"
 
+	"github.com/google/uuid"
+
 	"github.com/paidan/paidan/domain"
 )
 
@@ -43,15 +45,15 @@ func OffersDefinition() Definition {
 }
 
 type offersModel struct {
-	rows *Table[string, offerRow]
+	rows *Table[uuid.UUID, offerRow]
 }
 
 func newOffersModel(u *Unit) Model {
-	return &offersModel{rows: NewTable(u, TableSpec[string, offerRow]{
-		Load: func(ctx context.Context, tx *Tx, id string) (offerRow, bool, error) {
+	return &offersModel{rows: NewTable(u, TableSpec[uuid.UUID, offerRow]{
+		Load: func(ctx context.Context, tx *Tx, id uuid.UUID) (offerRow, bool, error) {
 			var r offerRow
 			row, err := tx.QueryRow(ctx, `SELECT offer_id, team_id, category, station_id, institute_id, offered_at,
-				expires_at, automatic, attempt, position FROM {offers} WHERE order_id = $1`, id)
+				expires_at, automatic, attempt, position FROM {offers} WHERE order_id = $1`, id.String())
 			if err != nil {
 				return r, false, err
 			}
@@ -59,17 +61,17 @@ func newOffersModel(u *Unit) Model {
 				&r.ExpiresAt, &r.Automatic, &r.Attempt, &r.Position)
 			return r, found, err
 		},
-		Save: func(ctx context.Context, tx *Tx, id string, r offerRow) error {
+		Save: func(ctx context.Context, tx *Tx, id uuid.UUID, r offerRow) error {
 			return tx.Exec(ctx, `INSERT INTO {offers} (order_id, offer_id, team_id, category, station_id, institute_id,
 				offered_at, expires_at, automatic, attempt, position) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 				ON CONFLICT (order_id) DO UPDATE SET offer_id = excluded.offer_id, team_id = excluded.team_id,
 				offered_at = excluded.offered_at, expires_at = excluded.expires_at, automatic = excluded.automatic,
 				attempt = excluded.attempt, position = excluded.position`,
-				id, r.OfferID, r.Team, r.Category, r.Station, r.Institute, r.OfferedAt, r.ExpiresAt, r.Automatic,
+				id.String(), r.OfferID, r.Team, r.Category, r.Station, r.Institute, r.OfferedAt, r.ExpiresAt, r.Automatic,
 				r.Attempt, r.Position)
 		},
-		Delete: func(ctx context.Context, tx *Tx, id string) error {
-			return tx.Exec(ctx, `DELETE FROM {offers} WHERE order_id = $1`, id)
+		Delete: func(ctx context.Context, tx *Tx, id uuid.UUID) error {
+			return tx.Exec(ctx, `DELETE FROM {offers} WHERE order_id = $1`, id.String())
 		},
 	})}
 }
@@ -79,28 +81,28 @@ func (m *offersModel) Apply(ctx context.Context, tx *Tx, ev *Event) error {
 	if !ok {
 		return nil
 	}
-	var order string
+	var order uuid.UUID
 	switch x := e.(type) {
 	case domain.OrderOffered:
 		auto := int64(0)
 		if x.Automatic {
 			auto = 1
 		}
-		return m.rows.Put(ctx, tx, x.OrderID.String(), offerRow{OfferID: x.OfferID.String(), Team: x.TeamID,
+		return m.rows.Put(ctx, tx, x.OrderID, offerRow{OfferID: x.OfferID.String(), Team: x.TeamID,
 			Category: string(x.Category), Station: x.StationID, Institute: x.InstituteID, OfferedAt: ms(x.OfferedAt),
 			ExpiresAt: ms(x.ExpiresAt), Automatic: auto, Attempt: int64(x.Attempt), Position: int64(ev.Position)})
 	case domain.OfferAccepted:
-		order = x.OrderID.String()
+		order = x.OrderID
 	case domain.OfferDeclined:
-		order = x.OrderID.String()
+		order = x.OrderID
 	case domain.OfferExpired:
-		order = x.OrderID.String()
+		order = x.OrderID
 	case domain.OfferWithdrawn:
-		order = x.OrderID.String()
+		order = x.OrderID
 	case domain.OrderCancelled:
-		order = x.OrderID.String()
+		order = x.OrderID
 	case domain.OrderEscalated:
-		order = x.OrderID.String()
+		order = x.OrderID
 	default:
 		return nil
 	}

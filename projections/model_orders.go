@@ -3,6 +3,8 @@ package projections
 import (
 	"context"
 
+	"github.com/google/uuid"
+
 	"github.com/paidan/paidan/domain"
 )
 
@@ -111,21 +113,21 @@ func OrdersDefinition() Definition {
 }
 
 type ordersModel struct {
-	rows *Table[string, orderRow]
+	rows *Table[uuid.UUID, orderRow]
 }
 
 func newOrdersModel(u *Unit) Model {
-	return &ordersModel{rows: NewTable(u, TableSpec[string, orderRow]{
-		Load: func(ctx context.Context, tx *Tx, id string) (orderRow, bool, error) {
+	return &ordersModel{rows: NewTable(u, TableSpec[uuid.UUID, orderRow]{
+		Load: func(ctx context.Context, tx *Tx, id uuid.UUID) (orderRow, bool, error) {
 			var r orderRow
-			row, err := tx.QueryRow(ctx, `SELECT `+orderColumns+` FROM {orders} WHERE order_id = $1`, id)
+			row, err := tx.QueryRow(ctx, `SELECT `+orderColumns+` FROM {orders} WHERE order_id = $1`, id.String())
 			if err != nil {
 				return r, false, err
 			}
 			found, err := loadRow(row, r.dest()...)
 			return r, found, err
 		},
-		Save: func(ctx context.Context, tx *Tx, id string, r orderRow) error {
+		Save: func(ctx context.Context, tx *Tx, id uuid.UUID, r orderRow) error {
 			return tx.Exec(ctx, `INSERT INTO {orders} (order_id, `+orderColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
 				$11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30)
 				ON CONFLICT (order_id) DO UPDATE SET status = excluded.status, team_id = excluded.team_id,
@@ -137,7 +139,7 @@ func newOrdersModel(u *Unit) Model {
 				escalated_at = excluded.escalated_at, escalation_reason = excluded.escalation_reason,
 				cancelled_by = excluded.cancelled_by, cancel_reason = excluded.cancel_reason, stars = excluded.stars,
 				volunteer_hours = excluded.volunteer_hours, revision = excluded.revision, position = excluded.position`,
-				r.args(id)...)
+				r.args(id.String())...)
 		},
 	})}
 }
@@ -147,34 +149,34 @@ func (m *ordersModel) Apply(ctx context.Context, tx *Tx, ev *Event) error {
 	if !ok {
 		return nil
 	}
-	var id string
+	var id uuid.UUID
 	if p, ok := e.(domain.OrderPlaced); ok {
 		r := orderRow{Status: string(domain.StatusPlaced), Category: string(p.Category), Title: p.Title,
 			Resident: p.Resident, Station: p.StationID, Institute: p.InstituteID, PlacedAt: ms(p.PlacedAt),
 			Revision: int64(ev.Revision), Position: int64(ev.Position)}
-		return m.rows.Put(ctx, tx, p.OrderID.String(), r)
+		return m.rows.Put(ctx, tx, p.OrderID, r)
 	}
 	switch x := e.(type) {
 	case domain.OrderOffered:
-		id = x.OrderID.String()
+		id = x.OrderID
 	case domain.OfferAccepted:
-		id = x.OrderID.String()
+		id = x.OrderID
 	case domain.OfferDeclined:
-		id = x.OrderID.String()
+		id = x.OrderID
 	case domain.OfferExpired:
-		id = x.OrderID.String()
+		id = x.OrderID
 	case domain.OfferWithdrawn:
-		id = x.OrderID.String()
+		id = x.OrderID
 	case domain.OrderEscalated:
-		id = x.OrderID.String()
+		id = x.OrderID
 	case domain.ServiceStarted:
-		id = x.OrderID.String()
+		id = x.OrderID
 	case domain.OrderCompleted:
-		id = x.OrderID.String()
+		id = x.OrderID
 	case domain.OrderRated:
-		id = x.OrderID.String()
+		id = x.OrderID
 	case domain.OrderCancelled:
-		id = x.OrderID.String()
+		id = x.OrderID
 	default:
 		return nil
 	}
@@ -183,7 +185,7 @@ func (m *ordersModel) Apply(ctx context.Context, tx *Tx, ev *Event) error {
 		return err
 	}
 	if !found {
-		return errOrphan(ev, id)
+		return errOrphan(ev, id.String())
 	}
 	switch x := e.(type) {
 	case domain.OrderOffered:

@@ -3,6 +3,8 @@ package projections
 import (
 	"context"
 
+	"github.com/google/uuid"
+
 	"github.com/paidan/paidan/domain"
 )
 
@@ -30,7 +32,7 @@ func (r *queueRow) dest() []any {
 // event that caused it: ids increase with the log, so SSE clients resume
 // with Last-Event-ID.
 type queueChange struct {
-	OrderID string
+	OrderID uuid.UUID
 	// Op is "upsert" (Row holds the new row) or "delete" (the order left the queue).
 	Op        string
 	Row       queueRow
@@ -89,34 +91,34 @@ func QueueDefinition() Definition {
 
 type queueModel struct {
 	u       *Unit
-	rows    *Table[string, queueRow]
+	rows    *Table[uuid.UUID, queueRow]
 	changes *Table[int64, queueChange]
 }
 
 func newQueueModel(u *Unit) Model {
 	m := &queueModel{u: u}
-	m.rows = NewTable(u, TableSpec[string, queueRow]{
-		Load: func(ctx context.Context, tx *Tx, id string) (queueRow, bool, error) {
+	m.rows = NewTable(u, TableSpec[uuid.UUID, queueRow]{
+		Load: func(ctx context.Context, tx *Tx, id uuid.UUID) (queueRow, bool, error) {
 			var r queueRow
-			row, err := tx.QueryRow(ctx, `SELECT `+queueColumns+` FROM {queue} WHERE order_id = $1`, id)
+			row, err := tx.QueryRow(ctx, `SELECT `+queueColumns+` FROM {queue} WHERE order_id = $1`, id.String())
 			if err != nil {
 				return r, false, err
 			}
 			found, err := loadRow(row, r.dest()...)
 			return r, found, err
 		},
-		Save: func(ctx context.Context, tx *Tx, id string, r queueRow) error {
+		Save: func(ctx context.Context, tx *Tx, id uuid.UUID, r queueRow) error {
 			return tx.Exec(ctx, `INSERT INTO {queue} (order_id, `+queueColumns+`)
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 				ON CONFLICT (order_id) DO UPDATE SET status = excluded.status, team_id = excluded.team_id,
 				rank = excluded.rank, since_at = excluded.since_at, offer_expires_at = excluded.offer_expires_at,
 				accepted_at = excluded.accepted_at, escalation_reason = excluded.escalation_reason,
 				position = excluded.position`,
-				id, r.Status, r.Category, r.Station, r.Institute, nullStr(r.Team), r.Rank, r.PlacedAt, r.SinceAt,
+				id.String(), r.Status, r.Category, r.Station, r.Institute, nullStr(r.Team), r.Rank, r.PlacedAt, r.SinceAt,
 				null(r.OfferExpiresAt), null(r.AcceptedAt), nullStr(r.EscalationReason), r.Position)
 		},
-		Delete: func(ctx context.Context, tx *Tx, id string) error {
-			return tx.Exec(ctx, `DELETE FROM {queue} WHERE order_id = $1`, id)
+		Delete: func(ctx context.Context, tx *Tx, id uuid.UUID) error {
+			return tx.Exec(ctx, `DELETE FROM {queue} WHERE order_id = $1`, id.String())
 		},
 	})
 	m.changes = NewTable(u, TableSpec[int64, queueChange]{
@@ -126,12 +128,12 @@ func newQueueModel(u *Unit) Model {
 			r := c.Row
 			if c.Op == "delete" {
 				if err := tx.Exec(ctx, `INSERT INTO {queue_changes} (id, order_id, op, changed_at) VALUES ($1, $2, $3, $4)
-					ON CONFLICT (id) DO NOTHING`, id, c.OrderID, c.Op, c.ChangedAt); err != nil {
+					ON CONFLICT (id) DO NOTHING`, id, c.OrderID.String(), c.Op, c.ChangedAt); err != nil {
 					return err
 				}
 			} else if err := tx.Exec(ctx, `INSERT INTO {queue_changes} (id, order_id, op, `+queueColumns[:len(queueColumns)-len(", position")]+`, changed_at)
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT (id) DO NOTHING`,
-				id, c.OrderID, c.Op, r.Status, r.Category, r.Station, r.Institute, nullStr(r.Team), r.Rank, r.PlacedAt,
+				id, c.OrderID.String(), c.Op, r.Status, r.Category, r.Station, r.Institute, nullStr(r.Team), r.Rank, r.PlacedAt,
 				r.SinceAt, null(r.OfferExpiresAt), null(r.AcceptedAt), nullStr(r.EscalationReason), c.ChangedAt); err != nil {
 				return err
 			}
@@ -152,30 +154,30 @@ func (m *queueModel) Apply(ctx context.Context, tx *Tx, ev *Event) error {
 	}
 	if p, ok := e.(domain.OrderPlaced); ok {
 		at := ms(p.PlacedAt)
-		return m.put(ctx, tx, ev, p.OrderID.String(), queueRow{Status: string(domain.StatusPlaced),
+		return m.put(ctx, tx, ev, p.OrderID, queueRow{Status: string(domain.StatusPlaced),
 			Category: string(p.Category), Station: p.StationID, Institute: p.InstituteID, Rank: 1,
 			PlacedAt: at, SinceAt: at})
 	}
-	var id string
+	var id uuid.UUID
 	switch x := e.(type) {
 	case domain.OrderOffered:
-		id = x.OrderID.String()
+		id = x.OrderID
 	case domain.OfferAccepted:
-		id = x.OrderID.String()
+		id = x.OrderID
 	case domain.OfferDeclined:
-		id = x.OrderID.String()
+		id = x.OrderID
 	case domain.OfferExpired:
-		id = x.OrderID.String()
+		id = x.OrderID
 	case domain.OfferWithdrawn:
-		id = x.OrderID.String()
+		id = x.OrderID
 	case domain.OrderEscalated:
-		id = x.OrderID.String()
+		id = x.OrderID
 	case domain.ServiceStarted:
-		id = x.OrderID.String()
+		id = x.OrderID
 	case domain.OrderCompleted:
-		return m.remove(ctx, tx, ev, x.OrderID.String())
+		return m.remove(ctx, tx, ev, x.OrderID)
 	case domain.OrderCancelled:
-		return m.remove(ctx, tx, ev, x.OrderID.String())
+		return m.remove(ctx, tx, ev, x.OrderID)
 	default:
 		return nil // ratings and team events do not change the queue
 	}
@@ -184,7 +186,7 @@ func (m *queueModel) Apply(ctx context.Context, tx *Tx, ev *Event) error {
 		return err
 	}
 	if !found {
-		return errOrphan(ev, id)
+		return errOrphan(ev, id.String())
 	}
 	switch x := e.(type) {
 	case domain.OrderOffered:
@@ -210,7 +212,7 @@ func (r *queueRow) waitAgain(at int64) {
 	r.Status, r.Team, r.SinceAt, r.OfferExpiresAt = string(domain.StatusPlaced), "", at, 0
 }
 
-func (m *queueModel) put(ctx context.Context, tx *Tx, ev *Event, id string, r queueRow) error {
+func (m *queueModel) put(ctx context.Context, tx *Tx, ev *Event, id uuid.UUID, r queueRow) error {
 	r.Position = int64(ev.Position)
 	if err := m.rows.Put(ctx, tx, id, r); err != nil {
 		return err
@@ -221,7 +223,7 @@ func (m *queueModel) put(ctx context.Context, tx *Tx, ev *Event, id string, r qu
 	return m.changes.Put(ctx, tx, int64(ev.Position), queueChange{OrderID: id, Op: "upsert", Row: r, ChangedAt: ms(ev.Created)})
 }
 
-func (m *queueModel) remove(ctx context.Context, tx *Tx, ev *Event, id string) error {
+func (m *queueModel) remove(ctx context.Context, tx *Tx, ev *Event, id uuid.UUID) error {
 	_, found, err := m.rows.Get(ctx, tx, id)
 	if err != nil || !found {
 		return err // an order leaves the queue once; a later event changes nothing

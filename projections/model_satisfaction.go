@@ -3,6 +3,8 @@ package projections
 import (
 	"context"
 
+	"github.com/google/uuid"
+
 	"github.com/paidan/paidan/domain"
 )
 
@@ -16,8 +18,10 @@ const (
 	ByDay       = "day"
 )
 
+var dimensions = [...]string{ByTeam, ByCategory, ByStation, ByInstitute, ByDay}
+
 // Dimensions lists the satisfaction dimensions.
-func Dimensions() []string { return []string{ByTeam, ByCategory, ByStation, ByInstitute, ByDay} }
+func Dimensions() []string { return dimensions[:] }
 
 type satKey struct{ Dimension, Key string }
 
@@ -59,7 +63,7 @@ func SatisfactionDefinition() Definition {
 
 type satisfactionModel struct {
 	rows    *Table[satKey, satRow]
-	pending *Table[string, satOrder]
+	pending *Table[uuid.UUID, satOrder]
 }
 
 func newSatisfactionModel(u *Unit) Model {
@@ -82,22 +86,22 @@ func newSatisfactionModel(u *Unit) Model {
 					k.Dimension, k.Key, r.Completed, r.Ratings, r.GoodRatings, r.StarsSum)
 			},
 		}),
-		pending: NewTable(u, TableSpec[string, satOrder]{
-			Load: func(ctx context.Context, tx *Tx, id string) (satOrder, bool, error) {
+		pending: NewTable(u, TableSpec[uuid.UUID, satOrder]{
+			Load: func(ctx context.Context, tx *Tx, id uuid.UUID) (satOrder, bool, error) {
 				var o satOrder
-				row, err := tx.QueryRow(ctx, `SELECT completed_day FROM {satisfaction_pending} WHERE order_id = $1`, id)
+				row, err := tx.QueryRow(ctx, `SELECT completed_day FROM {satisfaction_pending} WHERE order_id = $1`, id.String())
 				if err != nil {
 					return o, false, err
 				}
 				found, err := loadRow(row, &o.Day)
 				return o, found, err
 			},
-			Save: func(ctx context.Context, tx *Tx, id string, o satOrder) error {
+			Save: func(ctx context.Context, tx *Tx, id uuid.UUID, o satOrder) error {
 				return tx.Exec(ctx, `INSERT INTO {satisfaction_pending} (order_id, completed_day) VALUES ($1, $2)
-					ON CONFLICT (order_id) DO UPDATE SET completed_day = excluded.completed_day`, id, o.Day)
+					ON CONFLICT (order_id) DO UPDATE SET completed_day = excluded.completed_day`, id.String(), o.Day)
 			},
-			Delete: func(ctx context.Context, tx *Tx, id string) error {
-				return tx.Exec(ctx, `DELETE FROM {satisfaction_pending} WHERE order_id = $1`, id)
+			Delete: func(ctx context.Context, tx *Tx, id uuid.UUID) error {
+				return tx.Exec(ctx, `DELETE FROM {satisfaction_pending} WHERE order_id = $1`, id.String())
 			},
 		}),
 	}
@@ -107,13 +111,13 @@ func (m *satisfactionModel) Apply(ctx context.Context, tx *Tx, ev *Event) error 
 	switch x := ev.Decoded.(type) {
 	case domain.OrderCompleted:
 		day := dayOf(x.CompletedAt)
-		if err := m.pending.Put(ctx, tx, x.OrderID.String(), satOrder{Day: day}); err != nil {
+		if err := m.pending.Put(ctx, tx, x.OrderID, satOrder{Day: day}); err != nil {
 			return err
 		}
 		return m.add(ctx, tx, [5]string{x.TeamID, string(x.Category), x.StationID, x.InstituteID, day},
 			func(r *satRow) { r.Completed++ })
 	case domain.OrderRated:
-		id := x.OrderID.String()
+		id := x.OrderID
 		o, found, err := m.pending.Get(ctx, tx, id)
 		if err != nil {
 			return err
@@ -140,7 +144,7 @@ func (m *satisfactionModel) Apply(ctx context.Context, tx *Tx, ev *Event) error 
 // add applies f to the rows of the order's team, category, station,
 // institute and day.
 func (m *satisfactionModel) add(ctx context.Context, tx *Tx, keys [5]string, f func(*satRow)) error {
-	for i, dim := range Dimensions() {
+	for i, dim := range dimensions {
 		k := satKey{dim, keys[i]}
 		r, _, err := m.rows.Get(ctx, tx, k)
 		if err != nil {

@@ -3,6 +3,8 @@ package projections
 import (
 	"context"
 
+	"github.com/google/uuid"
+
 	"github.com/paidan/paidan/domain"
 )
 
@@ -49,16 +51,16 @@ func SLADefinition() Definition {
 }
 
 type slaModel struct {
-	rows *Table[string, slaRow]
+	rows *Table[uuid.UUID, slaRow]
 }
 
 func newSLAModel(u *Unit) Model {
-	return &slaModel{rows: NewTable(u, TableSpec[string, slaRow]{
-		Load: func(ctx context.Context, tx *Tx, id string) (slaRow, bool, error) {
+	return &slaModel{rows: NewTable(u, TableSpec[uuid.UUID, slaRow]{
+		Load: func(ctx context.Context, tx *Tx, id uuid.UUID) (slaRow, bool, error) {
 			var r slaRow
 			row, err := tx.QueryRow(ctx, `SELECT category, station_id, institute_id, placed_at, first_offered_at, offered_at,
 				accepted_at, completed_at, to_first_offer_ms, to_accept_ms, to_complete_ms, offers, redispatches
-				FROM {sla_orders} WHERE order_id = $1`, id)
+				FROM {sla_orders} WHERE order_id = $1`, id.String())
 			if err != nil {
 				return r, false, err
 			}
@@ -67,7 +69,7 @@ func newSLAModel(u *Unit) Model {
 				nint{&r.ToComplete}, &r.Offers, &r.Redispatches)
 			return r, found, err
 		},
-		Save: func(ctx context.Context, tx *Tx, id string, r slaRow) error {
+		Save: func(ctx context.Context, tx *Tx, id uuid.UUID, r slaRow) error {
 			return tx.Exec(ctx, `INSERT INTO {sla_orders} (order_id, category, station_id, institute_id, placed_at,
 				first_offered_at, offered_at, accepted_at, completed_at, to_first_offer_ms, to_accept_ms, to_complete_ms,
 				offers, redispatches) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
@@ -75,7 +77,7 @@ func newSLAModel(u *Unit) Model {
 				offered_at = excluded.offered_at, accepted_at = excluded.accepted_at, completed_at = excluded.completed_at,
 				to_first_offer_ms = excluded.to_first_offer_ms, to_accept_ms = excluded.to_accept_ms,
 				to_complete_ms = excluded.to_complete_ms, offers = excluded.offers, redispatches = excluded.redispatches`,
-				id, r.Category, r.Station, r.Institute, r.PlacedAt, null(r.FirstOfferedAt), null(r.OfferedAt),
+				id.String(), r.Category, r.Station, r.Institute, r.PlacedAt, null(r.FirstOfferedAt), null(r.OfferedAt),
 				null(r.AcceptedAt), null(r.CompletedAt), nullDuration(r.FirstOfferedAt, r.ToFirstOffer),
 				nullDuration(r.AcceptedAt, r.ToAccept), nullDuration(r.CompletedAt, r.ToComplete), r.Offers, r.Redispatches)
 		},
@@ -92,17 +94,17 @@ func nullDuration(end, d int64) any {
 }
 
 func (m *slaModel) Apply(ctx context.Context, tx *Tx, ev *Event) error {
-	var id string
+	var id uuid.UUID
 	switch x := ev.Decoded.(type) {
 	case domain.OrderPlaced:
-		return m.rows.Put(ctx, tx, x.OrderID.String(), slaRow{Category: string(x.Category), Station: x.StationID,
+		return m.rows.Put(ctx, tx, x.OrderID, slaRow{Category: string(x.Category), Station: x.StationID,
 			Institute: x.InstituteID, PlacedAt: ms(x.PlacedAt)})
 	case domain.OrderOffered:
-		id = x.OrderID.String()
+		id = x.OrderID
 	case domain.OfferAccepted:
-		id = x.OrderID.String()
+		id = x.OrderID
 	case domain.OrderCompleted:
-		id = x.OrderID.String()
+		id = x.OrderID
 	default:
 		return nil
 	}
@@ -111,7 +113,7 @@ func (m *slaModel) Apply(ctx context.Context, tx *Tx, ev *Event) error {
 		return err
 	}
 	if !found {
-		return errOrphan(ev, id)
+		return errOrphan(ev, id.String())
 	}
 	switch x := ev.Decoded.(type) {
 	case domain.OrderOffered:

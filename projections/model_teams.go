@@ -2,6 +2,8 @@ package projections
 
 import (
 	"context"
+
+	"github.com/google/uuid"
 	"strings"
 
 	"github.com/paidan/paidan/domain"
@@ -88,7 +90,7 @@ func TeamsDefinition() Definition {
 
 type teamsModel struct {
 	teams  *Table[string, teamRow]
-	orders *Table[string, teamOrder]
+	orders *Table[uuid.UUID, teamOrder]
 }
 
 func newTeamsModel(u *Unit) Model {
@@ -121,22 +123,22 @@ func newTeamsModel(u *Unit) Model {
 					r.UpdatedAt, r.Position)
 			},
 		}),
-		orders: NewTable(u, TableSpec[string, teamOrder]{
-			Load: func(ctx context.Context, tx *Tx, id string) (teamOrder, bool, error) {
+		orders: NewTable(u, TableSpec[uuid.UUID, teamOrder]{
+			Load: func(ctx context.Context, tx *Tx, id uuid.UUID) (teamOrder, bool, error) {
 				var o teamOrder
-				row, err := tx.QueryRow(ctx, `SELECT team_id, state FROM {team_orders} WHERE order_id = $1`, id)
+				row, err := tx.QueryRow(ctx, `SELECT team_id, state FROM {team_orders} WHERE order_id = $1`, id.String())
 				if err != nil {
 					return o, false, err
 				}
 				found, err := loadRow(row, &o.Team, &o.State)
 				return o, found, err
 			},
-			Save: func(ctx context.Context, tx *Tx, id string, o teamOrder) error {
+			Save: func(ctx context.Context, tx *Tx, id uuid.UUID, o teamOrder) error {
 				return tx.Exec(ctx, `INSERT INTO {team_orders} (order_id, team_id, state) VALUES ($1, $2, $3)
-					ON CONFLICT (order_id) DO UPDATE SET team_id = excluded.team_id, state = excluded.state`, id, o.Team, o.State)
+					ON CONFLICT (order_id) DO UPDATE SET team_id = excluded.team_id, state = excluded.state`, id.String(), o.Team, o.State)
 			},
-			Delete: func(ctx context.Context, tx *Tx, id string) error {
-				return tx.Exec(ctx, `DELETE FROM {team_orders} WHERE order_id = $1`, id)
+			Delete: func(ctx context.Context, tx *Tx, id uuid.UUID) error {
+				return tx.Exec(ctx, `DELETE FROM {team_orders} WHERE order_id = $1`, id.String())
 			},
 		}),
 	}
@@ -167,28 +169,28 @@ func (m *teamsModel) Apply(ctx context.Context, tx *Tx, ev *Event) error {
 	case domain.TeamResumed:
 		return m.profile(ctx, tx, ev, x.TeamID, x.TeamProfile, 1, 0, ms(x.ResumedAt))
 	case domain.OrderOffered:
-		if err := m.orders.Put(ctx, tx, x.OrderID.String(), teamOrder{Team: x.TeamID, State: "offered"}); err != nil {
+		if err := m.orders.Put(ctx, tx, x.OrderID, teamOrder{Team: x.TeamID, State: "offered"}); err != nil {
 			return err
 		}
 		return m.change(ctx, tx, ev, x.TeamID, ms(x.OfferedAt), func(r *teamRow) { r.Offered++; r.OffersTotal++ })
 	case domain.OfferAccepted:
-		if err := m.orders.Put(ctx, tx, x.OrderID.String(), teamOrder{Team: x.TeamID, State: "accepted"}); err != nil {
+		if err := m.orders.Put(ctx, tx, x.OrderID, teamOrder{Team: x.TeamID, State: "accepted"}); err != nil {
 			return err
 		}
 		return m.change(ctx, tx, ev, x.TeamID, ms(x.AcceptedAt), func(r *teamRow) { r.Offered--; r.Accepted++; r.AcceptedTotal++ })
 	case domain.OfferDeclined:
-		return m.release(ctx, tx, ev, x.OrderID.String(), x.TeamID, ms(x.DeclinedAt), func(r *teamRow) { r.DeclinedTotal++ })
+		return m.release(ctx, tx, ev, x.OrderID, x.TeamID, ms(x.DeclinedAt), func(r *teamRow) { r.DeclinedTotal++ })
 	case domain.OfferExpired:
-		return m.release(ctx, tx, ev, x.OrderID.String(), x.TeamID, ms(x.ExpiredAt), func(r *teamRow) { r.ExpiredTotal++ })
+		return m.release(ctx, tx, ev, x.OrderID, x.TeamID, ms(x.ExpiredAt), func(r *teamRow) { r.ExpiredTotal++ })
 	case domain.OfferWithdrawn:
-		return m.release(ctx, tx, ev, x.OrderID.String(), x.TeamID, ms(x.WithdrawnAt), func(r *teamRow) { r.WithdrawnTotal++ })
+		return m.release(ctx, tx, ev, x.OrderID, x.TeamID, ms(x.WithdrawnAt), func(r *teamRow) { r.WithdrawnTotal++ })
 	case domain.OrderCompleted:
-		return m.release(ctx, tx, ev, x.OrderID.String(), x.TeamID, ms(x.CompletedAt), func(r *teamRow) { r.CompletedTotal++ })
+		return m.release(ctx, tx, ev, x.OrderID, x.TeamID, ms(x.CompletedAt), func(r *teamRow) { r.CompletedTotal++ })
 	case domain.OrderCancelled:
 		if x.TeamID == "" {
 			return nil
 		}
-		return m.release(ctx, tx, ev, x.OrderID.String(), x.TeamID, ms(x.CancelledAt), func(r *teamRow) { r.CancelledTotal++ })
+		return m.release(ctx, tx, ev, x.OrderID, x.TeamID, ms(x.CancelledAt), func(r *teamRow) { r.CancelledTotal++ })
 	case domain.OrderRated:
 		return m.change(ctx, tx, ev, x.TeamID, ms(x.RatedAt), func(r *teamRow) {
 			r.Ratings++
@@ -233,7 +235,7 @@ func (m *teamsModel) change(ctx context.Context, tx *Tx, ev *Event, id string, a
 
 // release ends a team's hold on an order, lowering the load count the hold
 // was in.
-func (m *teamsModel) release(ctx context.Context, tx *Tx, ev *Event, order, team string, at int64, f func(*teamRow)) error {
+func (m *teamsModel) release(ctx context.Context, tx *Tx, ev *Event, order uuid.UUID, team string, at int64, f func(*teamRow)) error {
 	held, found, err := m.orders.Get(ctx, tx, order)
 	if err != nil {
 		return err

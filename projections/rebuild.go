@@ -111,8 +111,9 @@ type rebuild struct {
 	names *names
 	start time.Time
 
-	models []Model
-	units  []*Unit
+	models  []Model
+	units   []*Unit
+	indexes []string
 	parked []parkedRow
 	events uint64
 	pos    eventstore.Position
@@ -165,6 +166,10 @@ func (rb *rebuild) run(ctx context.Context) (RebuildResult, error) {
 		}
 	}
 
+	if err := rb.createIndexes(ctx); err != nil {
+		return RebuildResult{}, err
+	}
+
 	// Swap: lock the live checkpoints, apply what arrived meanwhile, replace
 	// the tables and move the checkpoints, all in one transaction.
 	tx, err := rb.v.begin(ctx, rb.names)
@@ -205,8 +210,25 @@ func (rb *rebuild) createFresh(ctx context.Context) error {
 	}
 	defer tx.Rollback()
 	for _, d := range rb.defs {
-		if err := createTables(ctx, tx, rb.names, d); err != nil {
+		idx, err := createTables(ctx, tx, rb.names, d)
+		if err != nil {
 			return err
+		}
+		rb.indexes = append(rb.indexes, idx...)
+	}
+	return tx.Commit()
+}
+
+// createIndexes indexes the filled tables, before the swap.
+func (rb *rebuild) createIndexes(ctx context.Context) error {
+	tx, err := rb.v.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, q := range rb.indexes {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("index the rebuilt tables: %w", err)
 		}
 	}
 	return tx.Commit()

@@ -29,6 +29,13 @@ type Table[K comparable, R any] struct {
 	// dirty lists the keys changed since the last commit (a key may repeat,
 	// or be clean again after an undo).
 	dirty []K
+	// undo holds the rows as they were before the current event changed them.
+	undo []undoEntry[K, R]
+}
+
+type undoEntry[K comparable, R any] struct {
+	k     K
+	saved cached[R]
 }
 
 type cached[R any] struct {
@@ -118,9 +125,24 @@ func (t *Table[K, R]) remember(k K, c *cached[R]) {
 		return
 	}
 	c.seq = t.u.seq
-	saved := *c
-	t.u.undo = append(t.u.undo, func() { *t.rows[k] = saved })
+	if len(t.undo) == 0 {
+		t.u.touched = append(t.u.touched, t)
+	}
+	t.undo = append(t.undo, undoEntry[K, R]{k, *c})
 }
+
+// rollback restores the rows the current event changed, newest first.
+func (t *Table[K, R]) rollback() {
+	for i := len(t.undo) - 1; i >= 0; i-- {
+		e := t.undo[i]
+		if c, ok := t.rows[e.k]; ok {
+			*c = e.saved
+		}
+	}
+	t.undo = t.undo[:0]
+}
+
+func (t *Table[K, R]) forgetUndo() { t.undo = t.undo[:0] }
 
 func (t *Table[K, R]) flush(ctx context.Context, tx *Tx) error {
 	for _, k := range t.dirty {
@@ -166,21 +188,24 @@ func (t *Table[K, R]) flushed() {
 func (t *Table[K, R]) reset() {
 	t.rows = map[K]*cached[R]{}
 	t.dirty = t.dirty[:0]
+	t.undo = t.undo[:0]
 }
 
 type flusher interface {
 	flush(ctx context.Context, tx *Tx) error
 	flushed()
 	reset()
+	rollback()
+	forgetUndo()
 }
 
 // Unit is the unit of work of one model instance: its tables' caches and the
 // undo log of the event being applied.
 type Unit struct {
-	tables []flusher
-	seq    uint64
-	undo   []func()
-	size   int
+	tables  []flusher
+	seq     uint64
+	touched []flusher // tables with undo entries for the current event
+	size    int
 	// authoritative: every row of every table is in memory (a rebuild into
 	// empty tables), so a miss means "no row" and loads are skipped.
 	authoritative bool
@@ -195,15 +220,18 @@ func (u *Unit) Rebuilding() bool { return u.rebuilding }
 // begin starts applying one event.
 func (u *Unit) begin() {
 	u.seq++
-	u.undo = u.undo[:0]
+	for _, t := range u.touched {
+		t.forgetUndo()
+	}
+	u.touched = u.touched[:0]
 }
 
 // rollbackEvent restores every row the current event changed.
 func (u *Unit) rollbackEvent() {
-	for i := len(u.undo) - 1; i >= 0; i-- {
-		u.undo[i]()
+	for _, t := range u.touched {
+		t.rollback()
 	}
-	u.undo = u.undo[:0]
+	u.touched = u.touched[:0]
 }
 
 func (u *Unit) flush(ctx context.Context, tx *Tx) error {
@@ -221,7 +249,7 @@ func (u *Unit) committed(limit int) {
 	for _, t := range u.tables {
 		t.flushed()
 	}
-	u.undo = u.undo[:0]
+	u.begin()
 	if limit > 0 && u.size > limit {
 		u.reset()
 	}
@@ -234,6 +262,6 @@ func (u *Unit) reset() {
 		t.reset()
 	}
 	u.size = 0
-	u.undo = u.undo[:0]
+	u.begin()
 	u.authoritative = false
 }

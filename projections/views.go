@@ -110,6 +110,7 @@ func OpenViews(ctx context.Context, cfg ViewsConfig) (*Views, error) {
 		q.Add("_pragma", "journal_mode(WAL)")
 		q.Add("_pragma", "synchronous(NORMAL)")
 		q.Add("_pragma", "busy_timeout(10000)")
+		q.Add("_pragma", "cache_size(-65536)") // 64 MiB: rebuild batches stay in memory
 		q.Add("_txlock", "immediate")
 		if v.write, err = sql.Open("sqlite", "file:"+path+"?"+q.Encode()); err != nil {
 			return nil, fmt.Errorf("views: open %s: %w", path, err)

@@ -11,6 +11,7 @@ func newBenchCmd() *cobra.Command {
 	}
 	cmd.AddCommand(
 		newBenchStoreCmd(),
+		newBenchRebuildCmd(),
 	)
 	return cmd
 }

@@ -50,6 +50,7 @@ Start here:
 		newTokenCmd(),
 		newBenchCmd(),
 		newSimulateCmd(),
+		newProjectionsCmd(),
 	)
 	return root
 }

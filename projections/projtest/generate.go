@@ -21,8 +21,13 @@ import (
 type Config struct {
 	// Seed makes the log; the same seed gives the same log.
 	Seed uint64
-	// Orders is how many order lifecycles to generate; required.
+	// Orders is how many order lifecycles to generate; required unless
+	// Events is set.
 	Orders int
+	// Events, when set, ends the log at the first append that brings it to
+	// at least this many events; Orders is then only an upper bound
+	// (default: no bound).
+	Events int
 	// Teams is how many teams to register first; optional, default 40.
 	Teams int
 	// Start is when the first order is placed; optional, default
@@ -49,6 +54,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.Interleave == 0 {
 		c.Interleave = 1
+	}
+	if c.Events > 0 && c.Orders == 0 {
+		c.Orders = int(^uint(0) >> 1)
 	}
 }
 
@@ -88,8 +96,11 @@ func Generate(cfg Config) iter.Seq[Append] {
 			}
 		}
 		var active []*lifecycle
-		next := 0
+		next, events := 0, cfg.Teams
 		for next < cfg.Orders || len(active) > 0 {
+			if cfg.Events > 0 && events >= cfg.Events {
+				return
+			}
 			for len(active) < cfg.Interleave && next < cfg.Orders {
 				active = append(active, g.lifecycle(next))
 				next++
@@ -105,6 +116,7 @@ func Generate(cfg Config) iter.Seq[Append] {
 			} else {
 				evs, lc.events = lc.events, nil
 			}
+			events += len(evs)
 			if !yield(g.append(lc.stream, evs)) {
 				return
 			}
@@ -112,8 +124,11 @@ func Generate(cfg Config) iter.Seq[Append] {
 				active = append(active[:i], active[i+1:]...)
 			}
 			if next%97 == 0 && len(lc.events) == 0 {
-				if a, ok := g.teamChange(next); ok && !yield(a) {
-					return
+				if a, ok := g.teamChange(next); ok {
+					events++
+					if !yield(a) {
+						return
+					}
 				}
 			}
 		}

@@ -1,0 +1,161 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/paidan/paidan/eventstore"
+	"github.com/paidan/paidan/eventstore/embedded"
+	"github.com/paidan/paidan/projections"
+	"github.com/paidan/paidan/projections/projtest"
+)
+
+// rebuildBenchResult is what `paidan bench rebuild` reports.
+type rebuildBenchResult struct {
+	Events               uint64  `json:"events"`
+	Orders               int     `json:"orders"`
+	Views                string  `json:"views"`
+	GenerateSeconds      float64 `json:"generate_seconds"`
+	ScanSeconds          float64 `json:"scan_seconds"`
+	ScanEventsPerSec     float64 `json:"scan_events_per_sec"`
+	RebuildSeconds       float64 `json:"rebuild_seconds"`
+	RebuildEventsPerSec  float64 `json:"rebuild_events_per_sec"`
+	RebuildOverScanRatio float64 `json:"rebuild_over_scan_ratio"`
+	GOMAXPROCS           int     `json:"gomaxprocs"`
+}
+
+func newBenchRebuildCmd() *cobra.Command {
+	var (
+		events int
+		asJSON bool
+		views  string
+		seed   uint64
+		prof   string
+	)
+	cmd := &cobra.Command{
+		Use:   "rebuild [--events N] [--json]",
+		Short: "Measure rebuilding every read model from the log",
+		Long: `Generate N events of realistic order lifecycles (placed, offered, declined,
+expired, withdrawn, accepted, started, completed, rated, cancelled, escalated,
+and team changes) into a temporary embedded store, then measure in the same run:
+
+  scan_events_per_sec     the bare ReadAll rate over the whole log (the limit)
+  rebuild_events_per_sec  rebuilding every read model from the log
+
+The read models go to a temporary SQLite file, or to PostgreSQL with --views
+postgres://… (its tables are replaced).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			if events < 1 {
+				return fmt.Errorf("--events must be at least 1, got %d", events)
+			}
+			tmp, err := os.MkdirTemp("", "paidan-bench-rebuild-")
+			if err != nil {
+				return err
+			}
+			defer os.RemoveAll(tmp)
+			store, err := embedded.Open(filepath.Join(tmp, "events.db"), embedded.Config{})
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			res := rebuildBenchResult{GOMAXPROCS: runtime.GOMAXPROCS(0), Views: "sqlite"}
+			if !asJSON {
+				fmt.Fprintf(cmd.ErrOrStderr(), "generating %d events…\n", events)
+			}
+			start := time.Now()
+			n, err := projtest.Write(ctx, store, projtest.Config{Seed: seed, Events: events, Teams: 1871}, 64)
+			if err != nil {
+				return fmt.Errorf("generate: %w", err)
+			}
+			res.GenerateSeconds = time.Since(start).Seconds()
+
+			start = time.Now()
+			var scanned uint64
+			for from := eventstore.Position(1); ; {
+				page, err := store.ReadAll(ctx, eventstore.ReadAllOptions{From: from, Limit: 4096})
+				if err != nil {
+					return fmt.Errorf("scan: %w", err)
+				}
+				if len(page) == 0 {
+					break
+				}
+				scanned += uint64(len(page))
+				from = page[len(page)-1].Position + 1
+			}
+			res.ScanSeconds = time.Since(start).Seconds()
+			res.ScanEventsPerSec = float64(scanned) / res.ScanSeconds
+
+			cfg := projections.ViewsConfig{DataDir: tmp}
+			if views != "" {
+				cfg = projections.ViewsConfig{DSN: views}
+				res.Views = "postgres"
+			}
+			v, err := projections.OpenViews(ctx, cfg)
+			if err != nil {
+				return err
+			}
+			defer v.Close()
+			if prof != "" {
+				f, err := os.Create(prof)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return err
+				}
+				defer pprof.StopCPUProfile()
+			}
+			var progress func(projections.Progress)
+			if !asJSON {
+				progress = func(p projections.Progress) {
+					fmt.Fprintf(cmd.ErrOrStderr(), "\rrebuild: %d/%d events, %.0f events/s, eta %s   ",
+						p.Events, p.Head, p.Rate, p.ETA.Round(time.Second))
+				}
+			}
+			rr, err := projections.Rebuild(ctx, store, v, projections.RebuildConfig{
+				Projections: projections.Definitions(), Decode: projections.DecodeDomain, Progress: progress})
+			if err != nil {
+				return err
+			}
+			if !asJSON {
+				fmt.Fprintln(cmd.ErrOrStderr())
+			}
+			res.Events = rr.Events
+			res.Orders = int(n)
+			res.RebuildSeconds = rr.Elapsed.Seconds()
+			res.RebuildEventsPerSec = float64(rr.Events) / res.RebuildSeconds
+			res.RebuildOverScanRatio = res.RebuildEventsPerSec / res.ScanEventsPerSec
+			if rr.Parked > 0 {
+				return fmt.Errorf("rebuild parked %d events of a generated log; the figures are not comparable", rr.Parked)
+			}
+			if asJSON {
+				enc := json.NewEncoder(cmd.OutOrStdout())
+				enc.SetIndent("", "  ")
+				return enc.Encode(res)
+			}
+			w := cmd.OutOrStdout()
+			fmt.Fprintf(w, "events                  %d\n", res.Events)
+			fmt.Fprintf(w, "read models             %s\n", res.Views)
+			fmt.Fprintf(w, "scan_events_per_sec     %.0f  (%.2fs)\n", res.ScanEventsPerSec, res.ScanSeconds)
+			fmt.Fprintf(w, "rebuild_events_per_sec  %.0f  (%.2fs)\n", res.RebuildEventsPerSec, res.RebuildSeconds)
+			fmt.Fprintf(w, "rebuild / scan          %.2f\n", res.RebuildOverScanRatio)
+			return nil
+		},
+	}
+	cmd.Flags().IntVar(&events, "events", 1_000_000, "events to generate")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
+	cmd.Flags().StringVar(&views, "views", "", "postgres://… to rebuild into PostgreSQL instead of a temporary SQLite file")
+	cmd.Flags().Uint64Var(&seed, "seed", 1, "generator seed")
+	cmd.Flags().StringVar(&prof, "cpuprofile", "", "write a CPU profile of the rebuild to this file")
+	return cmd
+}
