@@ -114,11 +114,11 @@ type rebuild struct {
 	models  []Model
 	units   []*Unit
 	indexes []string
-	parked []parkedRow
-	events uint64
-	pos    eventstore.Position
-	head   eventstore.Position
-	report time.Time
+	parked  []parkedRow
+	events  uint64
+	pos     eventstore.Position
+	head    eventstore.Position
+	report  time.Time
 }
 
 type parkedRow struct {
