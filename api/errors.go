@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/paidan/paidan/api/auth"
+	"github.com/paidan/paidan/app"
 	"github.com/paidan/paidan/domain"
 	"github.com/paidan/paidan/eventstore"
 )
@@ -23,9 +24,8 @@ var (
 	// ErrPayloadTooLarge: the body exceeds the limit (MaxBodyBytes).
 	ErrPayloadTooLarge = errors.New("payload too large")
 	// ErrPreconditionFailed: an If-Match revision no longer matches. The
-	// command layer's own precondition error must wrap this, or be added to
-	// Classify beside it, so that 412 wins over the 409 of the store's
-	// wrong-expected-revision that usually accompanies it.
+	// command layer's app.ErrPreconditionFailed maps the same way; both are
+	// checked before the 409 classes so 412 wins when they come together.
 	ErrPreconditionFailed = errors.New("precondition failed")
 	// ErrRateLimited: the caller sent more requests than its budget allows.
 	ErrRateLimited = errors.New("rate limited")
@@ -95,7 +95,7 @@ func Classify(err error) Problem {
 		return Problem{http.StatusUnauthorized, CodeUnauthenticated, err.Error(), ""}
 	case errors.Is(err, domain.ErrForbidden):
 		return Problem{http.StatusForbidden, CodeForbidden, err.Error(), ""}
-	case errors.Is(err, ErrPreconditionFailed):
+	case errors.Is(err, ErrPreconditionFailed), errors.Is(err, app.ErrPreconditionFailed):
 		return Problem{http.StatusPreconditionFailed, CodePreconditionFailed, err.Error(), ""}
 	case errors.Is(err, ErrRateLimited):
 		return Problem{http.StatusTooManyRequests, CodeRateLimited, err.Error(), ""}

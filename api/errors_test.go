@@ -13,6 +13,7 @@ import (
 
 	"github.com/paidan/paidan/api"
 	"github.com/paidan/paidan/api/auth"
+	"github.com/paidan/paidan/app"
 	"github.com/paidan/paidan/domain"
 	"github.com/paidan/paidan/eventstore"
 )
@@ -48,6 +49,7 @@ func TestClassify(t *testing.T) {
 		{"stream not found", fmt.Errorf("read order-1: %w", eventstore.ErrStreamNotFound), 404, "not_found", "", "", "order-1"},
 		{"domain conflict", fmt.Errorf("%w: already rated", domain.ErrConflict), 409, "conflict", "", "already rated", ""},
 		{"wrong expected revision", fmt.Errorf("append: %w", wrongRev), 409, "conflict", "", "retry", ""},
+		{"command layer's precondition", fmt.Errorf("accept: %w", app.ErrPreconditionFailed), 412, "precondition_failed", "", "", ""},
 		{"precondition beats conflict", fmt.Errorf("%w: %w", api.ErrPreconditionFailed, wrongRev), 412, "precondition_failed", "", "", ""},
 		{"payload too large", fmt.Errorf("%w: big", api.ErrPayloadTooLarge), 413, "payload_too_large", "", "1048576", ""},
 		{"max bytes error", fmt.Errorf("read: %w", &http.MaxBytesError{Limit: 1 << 20}), 413, "payload_too_large", "", "", ""},
