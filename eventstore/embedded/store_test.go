@@ -461,3 +461,28 @@ func TestReadStreamWhileCreated(t *testing.T) {
 		}
 	}
 }
+
+// TestEvictedHeadsReload keeps only two stream heads in memory while
+// appending to ten streams: evicted heads must come back from the file, so
+// exact expectations keep passing and stale ones keep failing.
+func TestEvictedHeadsReload(t *testing.T) {
+	s := openStore(t, filepath.Join(t.TempDir(), "events.db"), embedded.Config{HeadCacheStreams: 2})
+	ctx := context.Background()
+	for round := range 5 {
+		for i := range 10 {
+			stream := fmt.Sprintf("order-%d", i)
+			res, err := s.Append(ctx, stream, eventstore.ExpectNext(uint64(round)), event("Happened"))
+			if err != nil {
+				t.Fatalf("round %d, %s: %v", round, stream, err)
+			}
+			if res.NextRevision != uint64(round+1) {
+				t.Fatalf("round %d, %s: next revision %d, expected %d", round, stream, res.NextRevision, round+1)
+			}
+			if round > 0 {
+				if _, err := s.Append(ctx, stream, eventstore.ExpectNext(uint64(round)), event("Happened")); !errors.Is(err, eventstore.ErrWrongExpectedRevision) {
+					t.Fatalf("round %d, %s: a stale expectation returned %v, expected a wrong expected revision", round, stream, err)
+				}
+			}
+		}
+	}
+}
