@@ -29,8 +29,9 @@ func newBenchStoreCmd() *cobra.Command {
 single-event appends by 1, 16 and 64 concurrent writers, 5-event appends by 16,
 loading 10,000 streams of 5 events, and the same rows inserted into plain SQLite
 by 64 writers through a naive single-writer batcher, the limit the store is
-measured against. Progress goes to stderr; the table (or with --json one JSON
-object) to stdout.`,
+measured against; then how long a live subscriber waits for an event at 1,000
+appends/s. Progress goes to stderr; the table (or with --json one JSON object)
+to stdout.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			tmp, err := os.MkdirTemp(dir, "paidan-bench-store-")
