@@ -28,7 +28,7 @@ func (d *Dispatcher) withdrawTeam(ctx context.Context, ev eventstore.RecordedEve
 		d.superseded.Add(1)
 		return nil
 	}
-	offers, err := d.teamOffers.TeamOffers(ctx, teamID)
+	offers, err := d.teamOffers.TeamOffers(ctx, teamID, ev.Position)
 	if err != nil {
 		return fmt.Errorf("dispatcher: pending offers of suspended team %s: %w", teamID, err)
 	}

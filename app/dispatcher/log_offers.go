@@ -45,8 +45,9 @@ func (s *LogOffers) DueOffers(ctx context.Context, now time.Time, limit int) ([]
 	return s.list(ctx, limit, func(p PendingOffer) bool { return !p.ExpiresAt.After(now) })
 }
 
-// TeamOffers lists the team's pending offers, earliest expiry first.
-func (s *LogOffers) TeamOffers(ctx context.Context, teamID string) ([]PendingOffer, error) {
+// TeamOffers lists the team's pending offers, earliest expiry first. It is
+// always current, so upTo needs no waiting.
+func (s *LogOffers) TeamOffers(ctx context.Context, teamID string, _ eventstore.Position) ([]PendingOffer, error) {
 	return s.list(ctx, 0, func(p PendingOffer) bool { return p.TeamID == teamID })
 }
 

@@ -26,7 +26,7 @@ func TestLogOffersFollowsPendingOffers(t *testing.T) {
 	c := e.place(domain.CategoryErrand)
 	e.drain()
 
-	mine, err := lo.TeamOffers(e.ctx, "t-station")
+	mine, err := lo.TeamOffers(e.ctx, "t-station", e.head())
 	if err != nil || len(mine) != 3 || mine[0].OrderID != a {
 		t.Fatalf("TeamOffers(t-station): expected 3 offers, a's first (earliest expiry), found %+v, %v", mine, err)
 	}
@@ -59,7 +59,7 @@ func TestLogOffersFollowsPendingOffers(t *testing.T) {
 			t.Errorf("%s: expected a's offer first, found %s", tc.name, due[0].OrderID)
 		}
 	}
-	if mine, _ := lo.TeamOffers(e.ctx, "t-station"); len(mine) != 1 || mine[0].OrderID != a {
+	if mine, _ := lo.TeamOffers(e.ctx, "t-station", e.head()); len(mine) != 1 || mine[0].OrderID != a {
 		t.Errorf("after accept and decline: expected only a's offer pending with t-station, found %+v", mine)
 	}
 	if _, err := dispatcher.NewLogOffers(nil); err == nil {

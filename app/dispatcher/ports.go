@@ -42,11 +42,13 @@ type DueOffers interface {
 }
 
 // TeamOffers lists a team's pending offers, so a suspension can withdraw
-// them. It must reflect at least every event up to the suspension being
-// handled (a lagging view would leave offers with the suspended team until
-// they expire). Safe for concurrent use.
+// them. Safe for concurrent use.
 type TeamOffers interface {
-	TeamOffers(ctx context.Context, teamID string) ([]PendingOffer, error)
+	// TeamOffers lists the team's pending offers as of position upTo or
+	// later (the suspension's position): a read model that lags must first
+	// catch up to it, or an offer made just before the suspension would
+	// stay with the suspended team until it expires.
+	TeamOffers(ctx context.Context, teamID string, upTo eventstore.Position) ([]PendingOffer, error)
 }
 
 // Checkpoint keeps the position of the last event Run handled, so a restart

@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -21,9 +20,6 @@ import (
 	"github.com/paidan/paidan/eventstore"
 	"github.com/paidan/paidan/ops"
 )
-
-// dispatcherCheckpointFile is the dispatcher's position in the data directory.
-const dispatcherCheckpointFile = "dispatcher.checkpoint"
 
 func newSimulateCmd() *cobra.Command {
 	var (
@@ -201,7 +197,7 @@ func inProcess(ctx context.Context, dataDir string, dir *domain.Directory, ttl t
 	cfg := dispatcher.DefaultConfig()
 	cfg.MaxOffers = maxOffers
 	cfg.TickInterval = min(time.Second, max(ttl/4, 10*time.Millisecond))
-	stopDispatcher, err := startDispatcher(ctx, store, cmds, dataDir, cfg, log)
+	_, stopDispatcher, err := startDispatcher(ctx, dispatcher.Deps{Store: store, Commands: cmds, Logger: log}, dataDir, cfg)
 	if err != nil {
 		_ = store.Close()
 		return nil, nil, err
@@ -218,30 +214,6 @@ func inProcess(ctx context.Context, dataDir string, dir *domain.Directory, ttl t
 			log.Error("close the event store", "error", err)
 		}
 	}, nil
-}
-
-// startDispatcher runs the dispatcher on store with its checkpoint in
-// dataDir until the returned stop is called (or ctx ends). It is the wiring
-// `paidan serve` needs too: build cfg from ops.Config's AutoDispatch and
-// MaxOffers.
-func startDispatcher(ctx context.Context, store eventstore.Store, cmds *app.Commands, dataDir string, cfg dispatcher.Config, log *slog.Logger) (stop func(), err error) {
-	cp, err := dispatcher.NewFileCheckpoint(filepath.Join(dataDir, dispatcherCheckpointFile))
-	if err != nil {
-		return nil, err
-	}
-	d, err := dispatcher.New(dispatcher.Deps{Store: store, Commands: cmds, Checkpoint: cp, Logger: log}, cfg)
-	if err != nil {
-		return nil, err
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := d.Run(ctx); err != nil {
-			log.Error("dispatcher stopped", "error", err)
-		}
-	}()
-	return func() { cancel(); <-done }, nil
 }
 
 // runDemoLoad is `serve --demo`'s simulated district: it registers the demo
