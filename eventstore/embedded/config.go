@@ -22,7 +22,8 @@ type Config struct {
 	// memory for live subscribers; optional, defaults 8,192 events and 32 MiB.
 	RingEvents int
 	RingBytes  int
-	// ReadConns is the size of the read-only connection pool; optional,
+	// ReadConns is the size of each of the two read-only connection pools:
+	// one for stream reads, one for $all reads and subscriptions; optional,
 	// default 4.
 	ReadConns int
 	// SubscriptionPage is how many events a catching-up subscription reads per

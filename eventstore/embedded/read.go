@@ -13,11 +13,9 @@ import (
 
 // readStmts are the read-only pool's prepared queries.
 type readStmts struct {
-	streamForwards  *sql.Stmt
-	streamBackwards *sql.Stmt
-	streamExists    *sql.Stmt
-	allForwards     *sql.Stmt
-	allBackwards    *sql.Stmt
+	streamExists *sql.Stmt
+	allForwards  *sql.Stmt
+	allBackwards *sql.Stmt
 }
 
 // The columns scanEvents reads: with the stream name for $all, without it for
@@ -32,8 +30,6 @@ func (r *readStmts) prepare(ctx context.Context, db *sql.DB) error {
 		stmt **sql.Stmt
 		sql  string
 	}{
-		{&r.streamForwards, "SELECT " + streamColumns + " FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?"},
-		{&r.streamBackwards, "SELECT " + streamColumns + " FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?"},
 		{&r.streamExists, "SELECT 1 FROM events WHERE stream = ? LIMIT 1"},
 		{&r.allForwards, "SELECT " + eventColumns + " FROM events WHERE position >= ? ORDER BY position LIMIT ?"},
 		{&r.allBackwards, "SELECT " + eventColumns + " FROM events WHERE position < ? ORDER BY position DESC LIMIT ?"},
@@ -49,7 +45,7 @@ func (r *readStmts) prepare(ctx context.Context, db *sql.DB) error {
 
 func (r *readStmts) close() error {
 	var errs []error
-	for _, st := range []*sql.Stmt{r.streamForwards, r.streamBackwards, r.streamExists, r.allForwards, r.allBackwards} {
+	for _, st := range []*sql.Stmt{r.streamExists, r.allForwards, r.allBackwards} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}
@@ -77,16 +73,10 @@ func (s *Store) ReadStream(ctx context.Context, stream string, opts eventstore.R
 	if stream == "" {
 		return nil, fmt.Errorf("%w: read of an empty stream name", eventstore.ErrInvalidRequest)
 	}
-	var stmt *sql.Stmt
-	switch opts.Direction {
-	case eventstore.Forwards:
-		stmt = s.reads.streamForwards
-	case eventstore.Backwards:
-		stmt = s.reads.streamBackwards
-	default:
+	if opts.Direction != eventstore.Forwards && opts.Direction != eventstore.Backwards {
 		return nil, fmt.Errorf("%w: unknown read direction %d", eventstore.ErrInvalidRequest, opts.Direction)
 	}
-	events, err := s.readStream(ctx, stmt, stream, opts)
+	events, err := s.readStream(ctx, stream, opts)
 	if err != nil || len(events) > 0 {
 		return events, err
 	}
@@ -102,15 +92,16 @@ func (s *Store) ReadStream(ctx context.Context, stream string, opts eventstore.R
 	if err != nil {
 		return nil, fmt.Errorf("read stream %q: %w", stream, s.errIfClosed(err))
 	}
-	return s.readStream(ctx, stmt, stream, opts)
+	return s.readStream(ctx, stream, opts)
 }
 
-func (s *Store) readStream(ctx context.Context, stmt *sql.Stmt, stream string, opts eventstore.ReadStreamOptions) ([]eventstore.RecordedEvent, error) {
-	rows, err := stmt.QueryContext(ctx, stream, clamp(opts.From), opts.Limit)
+func (s *Store) readStream(ctx context.Context, stream string, opts eventstore.ReadStreamOptions) ([]eventstore.RecordedEvent, error) {
+	r, err := s.streamReaders.get(ctx, s.done)
 	if err != nil {
-		return nil, fmt.Errorf("read stream %q: %w", stream, s.errIfClosed(err))
+		return nil, fmt.Errorf("read stream %q: %w", stream, err)
 	}
-	events, err := s.scanEvents(rows, stream, min(opts.Limit, 8))
+	defer s.streamReaders.put(r)
+	events, err := r.read(ctx, stream, opts)
 	if err != nil {
 		return nil, fmt.Errorf("read stream %q: %w", stream, s.errIfClosed(err))
 	}

@@ -26,9 +26,10 @@ type Store struct {
 	writeDB *sql.DB
 	writer  *writer
 
-	readDB *sql.DB
-	reads  readStmts
-	types  typeNames
+	readDB        *sql.DB
+	reads         readStmts
+	streamReaders streamReaders
+	types         typeNames
 
 	// mu orders sends on queue against Close closing it.
 	mu     sync.RWMutex
@@ -129,8 +130,12 @@ func (s *Store) open() error {
 	// Readers map the file (up to 256 MiB) instead of copying pages with
 	// pread; the writer does not, so a commit's durability never depends on
 	// mapped memory.
-	s.readDB, err = sql.Open("sqlite", fmt.Sprintf("%s?_busy_timeout=%d&_query_only=1&_pragma=mmap_size(268435456)", s.path, busy))
+	readDSN := fmt.Sprintf("%s?_busy_timeout=%d&_query_only=1&_pragma=mmap_size(268435456)", s.path, busy)
+	s.readDB, err = sql.Open("sqlite", readDSN)
 	if err != nil {
+		return err
+	}
+	if err := s.streamReaders.open(ctx, readDSN, s.cfg.ReadConns); err != nil {
 		return err
 	}
 	s.readDB.SetMaxOpenConns(s.cfg.ReadConns)
@@ -205,7 +210,7 @@ func (s *Store) release() error {
 	if s.writer != nil {
 		errs = append(errs, s.writer.close())
 	}
-	errs = append(errs, s.reads.close())
+	errs = append(errs, s.reads.close(), s.streamReaders.close())
 	if s.readDB != nil {
 		errs = append(errs, s.readDB.Close())
 	}
