@@ -486,3 +486,47 @@ func TestEvictedHeadsReload(t *testing.T) {
 		}
 	}
 }
+
+// TestCloseWhileReading closes the store under readers: Close waits for the
+// reads in progress, and every read either succeeds or reports ErrClosed.
+func TestCloseWhileReading(t *testing.T) {
+	s, err := embedded.Open(filepath.Join(t.TempDir(), "events.db"), embedded.Config{ReadConns: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := s.Append(ctx, "order-1", eventstore.NoStream(), event("Placed"), event("Offered")); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	started := make(chan struct{})
+	var once sync.Once
+	errs := make(chan error, 8)
+	for range 8 {
+		wg.Go(func() {
+			for {
+				evs, err := s.ReadStream(ctx, "order-1", eventstore.ReadStreamOptions{Limit: 10})
+				once.Do(func() { close(started) })
+				switch {
+				case errors.Is(err, eventstore.ErrClosed):
+					return
+				case err != nil:
+					errs <- err
+					return
+				case len(evs) != 2:
+					errs <- fmt.Errorf("read %d events, expected 2", len(evs))
+					return
+				}
+			}
+		})
+	}
+	<-started
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
