@@ -26,6 +26,10 @@
 // resumes, so nothing is lost when the process stops.
 //
 // Handle is the whole reaction to one event; Run follows the log with its own
-// checkpoint and runs the expiry ticker; Drain handles what is stored and
-// returns, for tests and in-process tools.
+// checkpoint, handling Config.Workers triggers at once (one order's always in
+// log order), and runs the expiry ticker; Drain handles what is stored and
+// returns, for tests and in-process tools. The read models it needs are
+// interfaces (DueOffers, TeamOffers) with a fallback that folds the log
+// (LogOffers); team availability comes through the write side's own
+// app.TeamSource, which ranks the candidates.
 package dispatcher
