@@ -14,7 +14,7 @@ func (v *Views) Migrate(ctx context.Context, defs ...Definition) error {
 	if err := validateDefinitions(defs); err != nil {
 		return err
 	}
-	live := newNames("")
+	live := newNames("", v.dialect)
 	for _, d := range defs {
 		if err := v.migrateOne(ctx, live, d); err != nil {
 			return fmt.Errorf("migrate %s: %w", d.Name, err)

@@ -103,7 +103,7 @@ func OrdersDefinition() Definition {
 				volunteer_hours   DOUBLE PRECISION NOT NULL,
 				revision          BIGINT NOT NULL,
 				position          BIGINT NOT NULL
-			)`,
+			)` + WithoutRowID,
 			`CREATE INDEX {orders}_resident ON {orders} (resident, placed_at)`,
 			`CREATE INDEX {orders}_team ON {orders} (team_id, placed_at)`,
 			`CREATE INDEX {orders}_placed ON {orders} (placed_at)`,

@@ -40,10 +40,7 @@ func SLADefinition() Definition {
 				to_complete_ms    BIGINT,
 				offers            BIGINT NOT NULL,
 				redispatches      BIGINT NOT NULL
-			)`,
-			`CREATE INDEX {sla_orders}_first_offer ON {sla_orders} (to_first_offer_ms)`,
-			`CREATE INDEX {sla_orders}_accept ON {sla_orders} (to_accept_ms)`,
-			`CREATE INDEX {sla_orders}_complete ON {sla_orders} (to_complete_ms)`,
+			)` + WithoutRowID,
 			`CREATE INDEX {sla_orders}_category ON {sla_orders} (category, placed_at)`,
 		}}},
 		New: newSLAModel,

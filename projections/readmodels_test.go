@@ -49,7 +49,7 @@ func modelTables() []string {
 func readModelPipeline(t *testing.T, s eventstore.Store, v *projections.Views, cfg projections.PipelineConfig) *projections.Pipeline {
 	t.Helper()
 	cfg.Projections = projections.Definitions()
-	cfg.Decode = projections.DecodeDomain
+	cfg.Decode = projections.DecodeDomainFast
 	return newPipeline(t, s, v, cfg)
 }
 

@@ -94,7 +94,7 @@ func Rebuild(ctx context.Context, store eventstore.Store, v *Views, cfg RebuildC
 		return RebuildResult{}, fmt.Errorf("rebuild: %w", err)
 	}
 	rb := &rebuild{store: store, v: v, cfg: cfg, defs: defs, start: time.Now(),
-		names: newNames(fmt.Sprintf("__r%d", time.Now().UnixNano()))}
+		names: newNames(fmt.Sprintf("__r%d", time.Now().UnixNano()), v.dialect)}
 	res, err := rb.run(ctx)
 	if err != nil {
 		rb.dropFresh()
@@ -142,8 +142,42 @@ func (rb *rebuild) run(ctx context.Context) (RebuildResult, error) {
 	}
 	rb.head = h.Position
 
-	// Bulk: large transactions up to the head seen at the start.
+	// Bulk: large transactions up to the head seen at the start. While every
+	// row is in memory the models need no database to apply events, so each
+	// batch is written on another goroutine while the next one is applied.
+	var (
+		written  = make(chan error, 1)
+		inflight bool
+	)
+	wait := func() error {
+		if !inflight {
+			return nil
+		}
+		inflight = false
+		return <-written
+	}
+	defer wait()
 	for {
+		if rb.allAuthoritative() {
+			n, err := rb.replay(ctx, nil, rb.cfg.BatchEvents)
+			if err != nil {
+				return RebuildResult{}, err
+			}
+			writes := rb.snapshot()
+			if err := wait(); err != nil {
+				return RebuildResult{}, err
+			}
+			inflight = true
+			go func() { written <- rb.write(ctx, writes) }()
+			rb.committed()
+			if n < rb.cfg.BatchEvents {
+				break
+			}
+			continue
+		}
+		if err := wait(); err != nil {
+			return RebuildResult{}, err
+		}
 		tx, err := rb.v.begin(ctx, rb.names)
 		if err != nil {
 			return RebuildResult{}, err
@@ -164,6 +198,9 @@ func (rb *rebuild) run(ctx context.Context) (RebuildResult, error) {
 		if n < rb.cfg.BatchEvents {
 			break
 		}
+	}
+	if err := wait(); err != nil {
+		return RebuildResult{}, err
 	}
 
 	if err := rb.createIndexes(ctx); err != nil {
@@ -357,6 +394,44 @@ func (rb *rebuild) flush(ctx context.Context, tx *Tx) error {
 		if err := u.flush(ctx, tx); err != nil {
 			return fmt.Errorf("write %s: %w", rb.defs[i].Name, err)
 		}
+	}
+	return nil
+}
+
+func (rb *rebuild) allAuthoritative() bool {
+	for _, u := range rb.units {
+		if !u.authoritative {
+			return false
+		}
+	}
+	return true
+}
+
+// snapshot takes every unit's changed rows for writing elsewhere.
+func (rb *rebuild) snapshot() []func(context.Context, *Tx) error {
+	var out []func(context.Context, *Tx) error
+	for _, u := range rb.units {
+		for _, t := range u.tables {
+			out = append(out, t.snapshot())
+		}
+	}
+	return out
+}
+
+// write commits snapshots in one transaction.
+func (rb *rebuild) write(ctx context.Context, writes []func(context.Context, *Tx) error) error {
+	tx, err := rb.v.begin(ctx, rb.names)
+	if err != nil {
+		return err
+	}
+	for _, w := range writes {
+		if err := w(ctx, tx); err != nil {
+			tx.rollback()
+			return err
+		}
+	}
+	if err := tx.commit(); err != nil {
+		return fmt.Errorf("commit a rebuild batch: %w", err)
 	}
 	return nil
 }

@@ -83,7 +83,7 @@ func (r *runner) lag(pos eventstore.Position) (uint64, float64) {
 func newRunner(def Definition, v *Views, decode Decoder, cfg batchConfig, m *metrics) *runner {
 	u := &Unit{}
 	return &runner{
-		def: def, views: v, names: newNames(""), unit: u, model: def.New(u),
+		def: def, views: v, names: newNames("", v.dialect), unit: u, model: def.New(u),
 		decode: decode, cfg: cfg, metrics: m, advanced: make(chan struct{}),
 	}
 }

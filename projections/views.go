@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -350,16 +352,27 @@ func (t *Tx) end() {
 // names maps a projection's logical table names to physical ones and caches
 // the expansion of each query text.
 type names struct {
-	suffix string
-	mu     sync.Mutex
-	cache  map[string]string
+	suffix  string
+	dialect Dialect
+	mu      sync.Mutex
+	cache   map[string]string
 }
 
-func newNames(suffix string) *names {
-	return &names{suffix: suffix, cache: map[string]string{}}
+func newNames(suffix string, d Dialect) *names {
+	return &names{suffix: suffix, dialect: d, cache: map[string]string{}}
 }
 
-// expand replaces every {name} with name+suffix.
+// Dialect directives in migrations, expanded per database.
+const (
+	// WithoutRowID follows a CREATE TABLE whose primary key is not an
+	// integer: on SQLite the table is then stored in its key's B-tree
+	// instead of beside a separate index (one write per row instead of two).
+	WithoutRowID = "{!without_rowid}"
+)
+
+// expand replaces every {name} with name+suffix and every dialect
+// directive with its text; on SQLite, $1…$N used once each in order become
+// plain ? placeholders, which modernc binds without looking up names.
 func (n *names) expand(q string) string {
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -380,11 +393,38 @@ func (n *names) expand(q string) string {
 			break
 		}
 		b.WriteString(rest[:i])
-		b.WriteString(rest[i+1 : i+j])
-		b.WriteString(n.suffix)
+		switch tok := rest[i+1 : i+j]; tok {
+		case WithoutRowID[1 : len(WithoutRowID)-1]:
+			if n.dialect == SQLite {
+				b.WriteString(" WITHOUT ROWID")
+			}
+		default:
+			b.WriteString(tok)
+			b.WriteString(n.suffix)
+		}
 		rest = rest[i+j+1:]
 	}
 	e := b.String()
+	if n.dialect == SQLite {
+		e = positional(e)
+	}
 	n.cache[q] = e
 	return e
+}
+
+var placeholder = regexp.MustCompile(`\$[0-9]+`)
+
+// positional rewrites $1…$N to ? when they occur exactly once each, in
+// order, outside quotes (Paidan's write statements); otherwise it returns q.
+func positional(q string) string {
+	if strings.ContainsAny(q, "'\"") {
+		return q
+	}
+	locs := placeholder.FindAllStringIndex(q, -1)
+	for k, l := range locs {
+		if q[l[0]+1:l[1]] != strconv.Itoa(k+1) {
+			return q
+		}
+	}
+	return placeholder.ReplaceAllString(q, "?")
 }

@@ -123,7 +123,7 @@ postgres://… (its tables are replaced).`,
 				}
 			}
 			rr, err := projections.Rebuild(ctx, store, v, projections.RebuildConfig{
-				Projections: projections.Definitions(), Decode: projections.DecodeDomain, Progress: progress})
+				Projections: projections.Definitions(), Decode: projections.DecodeDomainFast, Progress: progress})
 			if err != nil {
 				return err
 			}

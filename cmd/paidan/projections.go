@@ -87,7 +87,7 @@ EventStoreDB and PostgreSQL read models the server may keep running).`,
 				progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("events"),
 				progressbar.OptionSetPredictTime(true), progressbar.OptionThrottle(200*time.Millisecond))
 			res, err := projections.Rebuild(ctx, store, views, projections.RebuildConfig{
-				Projections: projections.Definitions(), Decode: projections.DecodeDomain,
+				Projections: projections.Definitions(), Decode: projections.DecodeDomainFast,
 				Progress: func(p projections.Progress) {
 					bar.ChangeMax64(int64(max(p.Head, p.Position)))
 					bar.Set64(int64(p.Position))
