@@ -155,10 +155,15 @@ func (e preconditionError) Error() string   { return e.err.Error() }
 func (e preconditionError) Unwrap() []error { return []error{ErrPreconditionFailed, e.err} }
 
 // commandResponse writes a command's answer: the ETag of the new revision,
-// whether it was replayed, and the body.
-func commandResponse(c echo.Context, status int, revision uint64, replayed bool, body any) error {
+// the global position of its last event (X-Paidan-Position: pass it as
+// ?min_position= to read your own write), whether it was replayed, and the
+// body.
+func commandResponse(c echo.Context, status int, revision uint64, position eventstore.Position, replayed bool, body any) error {
 	h := c.Response().Header()
 	h.Set("ETag", strconv.Quote(strconv.FormatUint(revision, 10)))
+	if position > 0 {
+		h.Set(HeaderPosition, strconv.FormatUint(uint64(position), 10))
+	}
 	if replayed {
 		h.Set(HeaderIdempotentReplayed, "true")
 	}

@@ -56,7 +56,7 @@ func respondOrder(c echo.Context, status int, res app.OrderResult, err error) er
 	if err != nil {
 		return commandError(err)
 	}
-	return commandResponse(c, status, res.Revision, res.Replayed,
+	return commandResponse(c, status, res.Revision, res.Position, res.Replayed,
 		orderResponse{OrderID: res.OrderID, Status: res.Status, Revision: res.Revision})
 }
 
@@ -94,7 +94,7 @@ func (r *CommandRoutes) dispatchOrder(c echo.Context) error {
 	if err != nil {
 		return commandError(err)
 	}
-	return commandResponse(c, http.StatusOK, res.Revision, res.Replayed, dispatchResponse{
+	return commandResponse(c, http.StatusOK, res.Revision, res.Position, res.Replayed, dispatchResponse{
 		orderResponse: orderResponse{OrderID: res.OrderID, Status: res.Status, Revision: res.Revision},
 		TeamID:        res.TeamID, OfferID: res.OfferID, ExpiresAt: res.ExpiresAt,
 	})

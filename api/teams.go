@@ -42,5 +42,5 @@ func (r *CommandRoutes) registerTeam(c echo.Context) error {
 		return commandError(err)
 	}
 	c.Response().Header().Set(echo.HeaderLocation, APIPrefix+"/teams/"+res.TeamID)
-	return commandResponse(c, http.StatusCreated, res.Revision, res.Replayed, teamResponse{TeamID: res.TeamID, Revision: res.Revision})
+	return commandResponse(c, http.StatusCreated, res.Revision, res.Position, res.Replayed, teamResponse{TeamID: res.TeamID, Revision: res.Revision})
 }
