@@ -530,3 +530,36 @@ func TestCloseWhileReading(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestCancelledAppendWhileQueued cancels an append that waits behind a held
+// writer: the caller gets its context's error at once, and the writer, which
+// had not started it, writes nothing for it.
+func TestCancelledAppendWhileQueued(t *testing.T) {
+	s := openStore(t, filepath.Join(t.TempDir(), "events.db"), embedded.Config{})
+	taken, release := holdWriter(t, s)
+	blocker := appendAsync(s, "blocker", eventstore.NoStream(), event("Happened"))
+	<-taken
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.Append(ctx, "order-1", eventstore.NoStream(), event("Placed"))
+		done <- err
+	}()
+	waitQueued(t, s, 1)
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled append returned %v, expected context.Canceled", err)
+	}
+	release()
+	if r := <-blocker; r.err != nil {
+		t.Fatal(r.err)
+	}
+	// A later append goes through the writer after the abandoned one.
+	if _, err := s.Append(context.Background(), "order-2", eventstore.NoStream(), event("Placed")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ReadStream(context.Background(), "order-1", eventstore.ReadStreamOptions{Limit: 1}); !errors.Is(err, eventstore.ErrStreamNotFound) {
+		t.Errorf("order-1 after its append was abandoned in the queue: %v, expected ErrStreamNotFound", err)
+	}
+}
