@@ -1,7 +1,9 @@
 package api
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -192,9 +194,21 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if c.Request().Method == http.MethodHead {
 		werr = c.NoContent(p.Status)
 	} else {
-		werr = c.JSON(p.Status, errorEnvelope{Error: p})
+		werr = writeEnvelope(c, p)
 	}
 	if werr != nil {
 		s.log.WarnContext(c.Request().Context(), "write error response", "request_id", RequestID(c), "error", werr)
 	}
+}
+
+// writeEnvelope writes the envelope without HTML escaping, so a message such
+// as "Authorization: Bearer <token>" reads as written in a terminal.
+func writeEnvelope(c echo.Context, p Problem) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(errorEnvelope{Error: p}); err != nil {
+		return err
+	}
+	return c.Blob(p.Status, echo.MIMEApplicationJSON, buf.Bytes())
 }
