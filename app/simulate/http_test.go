@@ -18,7 +18,7 @@ import (
 // A small district played over HTTP against the real API with the
 // dispatcher running beside it, as `paidan simulate --url` does.
 func TestSmallDistrictOverHTTP(t *testing.T) {
-	e := startEngine(t, 50*time.Millisecond, 3)
+	e := startEngine(t, offerTTL(), 3)
 	signer, err := auth.NewHMAC([]byte("a test secret of at least thirty-two bytes"), auth.HMACConfig{})
 	if err != nil {
 		t.Fatal(err)
@@ -42,7 +42,7 @@ func TestSmallDistrictOverHTTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := simulate.Config{Teams: 40, Orders: 120, Seed: 3, Concurrency: 16,
-		Accept: 0.7, Decline: 0.15, Cancel: 0.05, Poll: 10 * time.Millisecond, OrderTimeout: time.Minute}
+		Accept: 0.7, Decline: 0.15, Cancel: 0.05, Poll: 20 * time.Millisecond, OrderTimeout: time.Minute}
 	sim, err := simulate.New(drv, domain.DemoDirectory(), cfg, logger)
 	if err != nil {
 		t.Fatal(err)
