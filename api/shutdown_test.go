@@ -131,13 +131,21 @@ func TestShutdownTimeoutCutsOffStragglers(t *testing.T) {
 
 func TestServeTwice(t *testing.T) {
 	f := newFixture(t, api.Config{})
-	_, stop, served := startServing(t, f)
+	addr, stop, served := startServing(t, f)
+	// An answer proves the first Serve is running before the second call.
+	resp, err := http.Get("http://" + addr + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	if err := f.srv.Serve(context.Background(), ln); err == nil {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // should the second Serve run after all, it stops at once
+	if err := f.srv.Serve(ctx, ln); err == nil {
 		t.Error("a second Serve succeeded")
 	}
 	stop()
