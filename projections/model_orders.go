@@ -16,14 +16,26 @@ const (
 	NameTeams        = "teams"
 	NameOffers       = "offers"
 	NameSatisfaction = "satisfaction"
-	NameSLA          = "sla"
+	// NameSLA names the SLA read model for readers. Its figures are columns
+	// of the orders projection (to_first_offer_ms, to_accept_ms,
+	// to_complete_ms, redispatches), so it has no checkpoint of its own:
+	// WaitFor, Position and Lag treat it as NameOrders.
+	NameSLA = "sla"
 )
+
+// projectionOf maps a read model's name to the projection that maintains it.
+func projectionOf(name string) string {
+	if name == NameSLA {
+		return NameOrders
+	}
+	return name
+}
 
 // Definitions returns Paidan's read-model projections in the order they run.
 func Definitions() []Definition {
 	return []Definition{
 		OrdersDefinition(), QueueDefinition(), TeamsDefinition(),
-		OffersDefinition(), SatisfactionDefinition(), SLADefinition(),
+		OffersDefinition(), SatisfactionDefinition(),
 	}
 }
 
@@ -41,12 +53,15 @@ type orderRow struct {
 	Stars                                                 int64
 	VolunteerHours                                        float64
 	Revision, Position                                    int64
+	// SLA durations in ms (0/NULL until both ends happened) and the offers
+	// after the first.
+	ToFirstOffer, ToAccept, ToComplete, Redispatches int64
 }
 
 const orderColumns = `status, category, title, resident, station_id, institute_id, team_id, offer_id, offer_expires_at,
 	offers, declines, expiries, withdrawals, placed_at, first_offered_at, offered_at, accepted_at, started_at,
 	completed_at, rated_at, cancelled_at, escalated_at, escalation_reason, cancelled_by, cancel_reason, stars,
-	volunteer_hours, revision, position`
+	volunteer_hours, revision, position, to_first_offer_ms, to_accept_ms, to_complete_ms, redispatches`
 
 func (r *orderRow) dest() []any {
 	return []any{&r.Status, &r.Category, &r.Title, &r.Resident, &r.Station, &r.Institute,
@@ -54,7 +69,8 @@ func (r *orderRow) dest() []any {
 		&r.Offers, &r.Declines, &r.Expiries, &r.Withdrawals, &r.PlacedAt, nint{&r.FirstOfferedAt},
 		nint{&r.OfferedAt}, nint{&r.AcceptedAt}, nint{&r.StartedAt}, nint{&r.CompletedAt}, nint{&r.RatedAt},
 		nint{&r.CancelledAt}, nint{&r.EscalatedAt}, nstr{&r.EscalationReason}, nstr{&r.CancelledBy},
-		nstr{&r.CancelReason}, nint{&r.Stars}, &r.VolunteerHours, &r.Revision, &r.Position}
+		nstr{&r.CancelReason}, nint{&r.Stars}, &r.VolunteerHours, &r.Revision, &r.Position,
+		nint{&r.ToFirstOffer}, nint{&r.ToAccept}, nint{&r.ToComplete}, &r.Redispatches}
 }
 
 func (r *orderRow) args(id string) []any {
@@ -63,10 +79,22 @@ func (r *orderRow) args(id string) []any {
 		r.Offers, r.Declines, r.Expiries, r.Withdrawals, r.PlacedAt, null(r.FirstOfferedAt),
 		null(r.OfferedAt), null(r.AcceptedAt), null(r.StartedAt), null(r.CompletedAt), null(r.RatedAt),
 		null(r.CancelledAt), null(r.EscalatedAt), nullStr(r.EscalationReason), nullStr(r.CancelledBy),
-		nullStr(r.CancelReason), null(r.Stars), r.VolunteerHours, r.Revision, r.Position}
+		nullStr(r.CancelReason), null(r.Stars), r.VolunteerHours, r.Revision, r.Position,
+		nullDuration(r.FirstOfferedAt, r.ToFirstOffer), nullDuration(r.AcceptedAt, r.ToAccept),
+		nullDuration(r.CompletedAt, r.ToComplete), r.Redispatches}
 }
 
-// OrdersDefinition: one row per order with every step's time.
+// nullDuration stores a duration as NULL until its end time exists (a
+// duration of 0 ms is a real value once it does).
+func nullDuration(end, d int64) any {
+	if end == 0 {
+		return nil
+	}
+	return d
+}
+
+// OrdersDefinition: one row per order with every step's time, and the
+// dispatch durations the SLA report aggregates.
 func OrdersDefinition() Definition {
 	return Definition{
 		Name:   NameOrders,
@@ -102,11 +130,16 @@ func OrdersDefinition() Definition {
 				stars             BIGINT,
 				volunteer_hours   DOUBLE PRECISION NOT NULL,
 				revision          BIGINT NOT NULL,
-				position          BIGINT NOT NULL
-			)` + WithoutRowID,
+				position          BIGINT NOT NULL,
+				to_first_offer_ms BIGINT,
+				to_accept_ms      BIGINT,
+				to_complete_ms    BIGINT,
+				redispatches      BIGINT NOT NULL
+			)`,
 			`CREATE INDEX {orders}_resident ON {orders} (resident, placed_at)`,
 			`CREATE INDEX {orders}_team ON {orders} (team_id, placed_at)`,
 			`CREATE INDEX {orders}_placed ON {orders} (placed_at)`,
+			`CREATE INDEX {orders}_category ON {orders} (category, placed_at)`,
 		}}},
 		New: newOrdersModel,
 	}
@@ -129,7 +162,8 @@ func newOrdersModel(u *Unit) Model {
 		},
 		Save: func(ctx context.Context, tx *Tx, id uuid.UUID, r orderRow) error {
 			return tx.Exec(ctx, `INSERT INTO {orders} (order_id, `+orderColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
-				$11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30)
+				$11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30,
+				$31, $32, $33, $34)
 				ON CONFLICT (order_id) DO UPDATE SET status = excluded.status, team_id = excluded.team_id,
 				offer_id = excluded.offer_id, offer_expires_at = excluded.offer_expires_at, offers = excluded.offers,
 				declines = excluded.declines, expiries = excluded.expiries, withdrawals = excluded.withdrawals,
@@ -138,7 +172,9 @@ func newOrdersModel(u *Unit) Model {
 				completed_at = excluded.completed_at, rated_at = excluded.rated_at, cancelled_at = excluded.cancelled_at,
 				escalated_at = excluded.escalated_at, escalation_reason = excluded.escalation_reason,
 				cancelled_by = excluded.cancelled_by, cancel_reason = excluded.cancel_reason, stars = excluded.stars,
-				volunteer_hours = excluded.volunteer_hours, revision = excluded.revision, position = excluded.position`,
+				volunteer_hours = excluded.volunteer_hours, revision = excluded.revision, position = excluded.position,
+				to_first_offer_ms = excluded.to_first_offer_ms, to_accept_ms = excluded.to_accept_ms,
+				to_complete_ms = excluded.to_complete_ms, redispatches = excluded.redispatches`,
 				r.args(id.String())...)
 		},
 	})}
@@ -192,12 +228,14 @@ func (m *ordersModel) Apply(ctx context.Context, tx *Tx, ev *Event) error {
 		r.Status, r.Team, r.OfferID = string(domain.StatusOffered), x.TeamID, x.OfferID.String()
 		r.OfferExpiresAt, r.OfferedAt = ms(x.ExpiresAt), ms(x.OfferedAt)
 		if r.FirstOfferedAt == 0 {
-			r.FirstOfferedAt = r.OfferedAt
+			r.FirstOfferedAt, r.ToFirstOffer = r.OfferedAt, r.OfferedAt-r.PlacedAt
 		}
 		r.Offers++
+		r.Redispatches = r.Offers - 1
 	case domain.OfferAccepted:
 		r.Status, r.Team, r.AcceptedAt = string(domain.StatusAccepted), x.TeamID, ms(x.AcceptedAt)
 		r.OfferID, r.OfferExpiresAt = "", 0
+		r.ToAccept = r.AcceptedAt - r.OfferedAt
 	case domain.OfferDeclined:
 		r.placedAgain()
 		r.Declines++
@@ -213,6 +251,9 @@ func (m *ordersModel) Apply(ctx context.Context, tx *Tx, ev *Event) error {
 		r.Status, r.StartedAt = string(domain.StatusInService), ms(x.StartedAt)
 	case domain.OrderCompleted:
 		r.Status, r.CompletedAt, r.VolunteerHours = string(domain.StatusCompleted), ms(x.CompletedAt), x.VolunteerHours
+		if r.AcceptedAt != 0 {
+			r.ToComplete = r.CompletedAt - r.AcceptedAt
+		}
 	case domain.OrderRated:
 		r.Status, r.RatedAt, r.Stars = string(domain.StatusRated), ms(x.RatedAt), int64(x.Stars)
 	case domain.OrderCancelled:

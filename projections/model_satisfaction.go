@@ -51,11 +51,11 @@ func SatisfactionDefinition() Definition {
 				good_ratings BIGINT NOT NULL,
 				stars_sum    BIGINT NOT NULL,
 				PRIMARY KEY (dimension, key)
-			)`,
+			)` + WithoutRowID,
 			`CREATE TABLE {satisfaction_pending} (
 				order_id      TEXT PRIMARY KEY,
 				completed_day TEXT NOT NULL
-			)`,
+			)` + WithoutRowID,
 		}}},
 		New: newSatisfactionModel,
 	}

@@ -82,7 +82,7 @@ func TeamsDefinition() Definition {
 				order_id TEXT PRIMARY KEY,
 				team_id  TEXT NOT NULL,
 				state    TEXT NOT NULL
-			)`,
+			)` + WithoutRowID,
 		}}},
 		New: newTeamsModel,
 	}

@@ -267,7 +267,7 @@ func (p *Pipeline) Ready() bool {
 
 // Position returns a projection's committed position as this process knows it.
 func (p *Pipeline) Position(name string) (eventstore.Position, error) {
-	r, ok := p.runners[name]
+	r, ok := p.runners[projectionOf(name)]
 	if !ok {
 		return 0, fmt.Errorf("%w: %q", ErrUnknownProjection, name)
 	}
@@ -284,7 +284,7 @@ func (p *Pipeline) WaitFor(ctx context.Context, pos eventstore.Position, only ..
 		names = p.order
 	}
 	for _, n := range names {
-		r, ok := p.runners[n]
+		r, ok := p.runners[projectionOf(n)]
 		if !ok {
 			return fmt.Errorf("%w: %q", ErrUnknownProjection, n)
 		}

@@ -74,7 +74,9 @@ type SLAStage struct {
 	P90Seconds  float64 `json:"p90_seconds"`
 }
 
-// SLAReport is the SLA read model, for all orders or one category.
+// SLAReport is the SLA read model, for all orders or one category. It is
+// computed from the orders projection's duration columns; its Freshness is
+// that of NameOrders.
 type SLAReport struct {
 	Category string     `json:"category,omitempty"`
 	Stages   []SLAStage `json:"stages"`
@@ -93,16 +95,16 @@ func (r *Reader) SLA(ctx context.Context, category string) (SLAReport, error) {
 	stages := []struct{ name, col string }{
 		{StageFirstOffer, "to_first_offer_ms"}, {StageAccept, "to_accept_ms"}, {StageComplete, "to_complete_ms"},
 	}
-	fr, err := r.read(ctx, NameSLA, func(tx *sql.Tx) error {
+	fr, err := r.read(ctx, NameOrders, func(tx *sql.Tx) error {
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN redispatches > 0 THEN 1 ELSE 0 END), 0),
-			COALESCE(SUM(redispatches), 0) FROM sla_orders WHERE ($1 = '' OR category = $1)`, category).
+			COALESCE(SUM(redispatches), 0) FROM orders WHERE ($1 = '' OR category = $1)`, category).
 			Scan(&rep.Orders, &rep.Redispatched, &rep.Redispatches); err != nil {
 			return fmt.Errorf("sla: %w", err)
 		}
 		for _, s := range stages {
 			st := SLAStage{Stage: s.name}
 			var sum float64
-			if err := tx.QueryRowContext(ctx, `SELECT COUNT(`+s.col+`), COALESCE(SUM(`+s.col+`), 0) FROM sla_orders
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(`+s.col+`), COALESCE(SUM(`+s.col+`), 0) FROM orders
 				WHERE ($1 = '' OR category = $1)`, category).Scan(&st.Count, &sum); err != nil {
 				return fmt.Errorf("sla %s: %w", s.name, err)
 			}
@@ -114,7 +116,7 @@ func (r *Reader) SLA(ctx context.Context, category string) (SLAReport, error) {
 				}{{0.5, &st.P50Seconds}, {0.9, &st.P90Seconds}} {
 					rank := int64(math.Ceil(p.q * float64(st.Count)))
 					var v int64
-					if err := tx.QueryRowContext(ctx, `SELECT `+s.col+` FROM sla_orders WHERE `+s.col+` IS NOT NULL
+					if err := tx.QueryRowContext(ctx, `SELECT `+s.col+` FROM orders WHERE `+s.col+` IS NOT NULL
 						AND ($1 = '' OR category = $1) ORDER BY `+s.col+` LIMIT 1 OFFSET $2`, category, rank-1).Scan(&v); err != nil {
 						return fmt.Errorf("sla %s p%v: %w", s.name, p.q*100, err)
 					}

@@ -148,7 +148,7 @@ type Freshness struct {
 // Lag returns how far a projection is behind the head this pipeline has
 // seen, in positions and in seconds, for a reader at position pos.
 func (p *Pipeline) Lag(name string, pos uint64) (uint64, float64) {
-	r, ok := p.runners[name]
+	r, ok := p.runners[projectionOf(name)]
 	if !ok {
 		return 0, 0
 	}

@@ -64,7 +64,8 @@ func newProjectionsRebuildCmd() *cobra.Command {
 ones named with --only) and replace the live tables with them in one
 transaction: readers see the old tables until the new ones are complete.
 
-Projections: orders, queue, teams, offers, satisfaction, sla. The embedded
+Projections: orders (with the SLA figures), queue, teams, offers,
+satisfaction. The embedded
 store admits one process at a time, so stop the server first (with
 EventStoreDB and PostgreSQL read models the server may keep running).`,
 		Args: cobra.NoArgs,
