@@ -31,22 +31,23 @@ func dispatcherConfig(cfg ops.Config) dispatcher.Config {
 	return d
 }
 
-// startDispatcher runs the dispatcher with its checkpoint in dataDir until
-// stop is called or ctx ends. deps needs Store, Commands and Logger; leave
-// Due and TeamOffers unset to fold the log itself (dispatcher.LogOffers), or
-// set both to a projectionOffers once the read models run in the process.
-//
-// `paidan serve` wires it as: cmds from newWriteSide, then
-// startDispatcher(ctx, dispatcher.Deps{Store: store, Commands: cmds, Logger: log},
-// cfg.DataDir, dispatcherConfig(cfg)), a readiness check on d.CaughtUp, and
-// stop() before the store closes.
-func startDispatcher(ctx context.Context, deps dispatcher.Deps, dataDir string, cfg dispatcher.Config) (*dispatcher.Dispatcher, func(), error) {
+// newDispatcher builds the dispatcher with its checkpoint in dataDir. deps
+// needs Store, Commands and Logger; leave Due and TeamOffers unset to fold the
+// log itself (dispatcher.LogOffers), or set both to a projectionOffers when
+// the read models run in the process, as `paidan serve` does.
+func newDispatcher(deps dispatcher.Deps, dataDir string, cfg dispatcher.Config) (*dispatcher.Dispatcher, error) {
 	cp, err := dispatcher.NewFileCheckpoint(filepath.Join(dataDir, dispatcherCheckpointFile))
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	deps.Checkpoint = cp
-	d, err := dispatcher.New(deps, cfg)
+	return dispatcher.New(deps, cfg)
+}
+
+// startDispatcher runs a newDispatcher until stop is called or ctx ends; for
+// the in-process tools, which have no read models.
+func startDispatcher(ctx context.Context, deps dispatcher.Deps, dataDir string, cfg dispatcher.Config) (*dispatcher.Dispatcher, func(), error) {
+	d, err := newDispatcher(deps, dataDir, cfg)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -7,21 +7,15 @@ import (
 	"io"
 	"net"
 	"os"
-	"path/filepath"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/paidan/paidan/api"
 	"github.com/paidan/paidan/api/auth"
+	"github.com/paidan/paidan/app/dispatcher"
 	"github.com/paidan/paidan/domain"
-	"github.com/paidan/paidan/eventstore"
-	"github.com/paidan/paidan/eventstore/embedded"
 	"github.com/paidan/paidan/ops"
 )
-
-// eventsFileName is the embedded event store's file in the data directory.
-const eventsFileName = "events.db"
 
 func newServeCmd() *cobra.Command {
 	cmd := &cobra.Command{
@@ -51,8 +45,14 @@ finish, then the store closes.`,
 }
 
 // runServe runs the server until ctx is cancelled. It prints the URL (and,
-// with --demo on the local secret, tokens to try the API with) to out and
-// logs to logOut.
+// with --demo on the local secret, the dashboard and tokens to try the API
+// with) to out and logs to logOut.
+//
+// Beside HTTP it runs the projections pipeline, the dispatcher and, with
+// --demo, the simulated district. Shutdown goes in dependency order: HTTP
+// stops accepting and lets requests in flight finish; then the simulator and
+// the dispatcher stop, then the pipeline; then the read models close, and the
+// event store closes last.
 func runServe(ctx context.Context, cfg ops.Config, out, logOut io.Writer) (err error) {
 	log, err := ops.NewLogger(logOut, cfg.LogFormat, cfg.LogLevel)
 	if err != nil {
@@ -63,12 +63,10 @@ func runServe(ctx context.Context, cfg ops.Config, out, logOut io.Writer) (err e
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return fmt.Errorf("data directory %s: %w", cfg.DataDir, err)
 	}
-	store, err := openStore(cfg)
+	store, err := openStoreLogged(ctx, cfg, log.With("component", "eventstore"))
 	if err != nil {
 		return err
 	}
-	// The store closes last, after the HTTP server has let every request in
-	// flight finish, so no acknowledged command is cut off mid-append.
 	defer func() {
 		if cerr := store.Close(); cerr != nil {
 			err = errors.Join(err, fmt.Errorf("close event store: %w", cerr))
@@ -81,12 +79,61 @@ func runServe(ctx context.Context, cfg ops.Config, out, logOut io.Writer) (err e
 	if err != nil {
 		return err
 	}
-
 	registry := ops.NewRegistry()
 	readiness := ops.NewReadiness(0)
 	if err := readiness.Register("store", ops.StoreCheck(store)); err != nil {
 		return err
 	}
+
+	reads, err := openReadSide(ctx, cfg, store, registry, log)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := reads.close(); cerr != nil {
+			err = errors.Join(err, cerr)
+		} else {
+			log.Info("read models closed")
+		}
+	}()
+	if err := readiness.Register("projections", reads.caughtUp); err != nil {
+		return err
+	}
+
+	teams, err := newProjectionTeams(store, reads.reader, reads.pipe)
+	if err != nil {
+		return err
+	}
+	cmds, commandRoutes, err := newWriteSide(cfg, store, teams)
+	if err != nil {
+		return err
+	}
+	readRoutes, err := reads.routes(store)
+	if err != nil {
+		return err
+	}
+
+	dlog := log.With("component", "dispatcher")
+	offers := projectionOffers{reader: reads.reader, pipeline: reads.pipe}
+	disp, err := newDispatcher(dispatcher.Deps{Store: store, Commands: cmds, Due: offers, TeamOffers: offers, Logger: dlog},
+		cfg.DataDir, dispatcherConfig(cfg))
+	if err != nil {
+		return err
+	}
+	for _, c := range disp.Collectors() {
+		if err := registry.Register(c); err != nil {
+			return fmt.Errorf("dispatcher metrics: %w", err)
+		}
+	}
+	if err := readiness.Register("dispatcher", func(context.Context) error {
+		if !disp.CaughtUp() {
+			return errors.New("the dispatcher has not yet caught up with the event log since start")
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+
 	server, err := api.NewServer(api.Deps{
 		Logger:    log,
 		Verifier:  verifier,
@@ -96,43 +143,60 @@ func runServe(ctx context.Context, cfg ops.Config, out, logOut io.Writer) (err e
 	if err != nil {
 		return err
 	}
-
-	// Endpoint groups, projections and the dispatcher plug in here: build
-	// them on store, register their routes with server.Register, their
-	// readiness checks on readiness and their metrics on registry.
-	_, commandRoutes, err := newWriteSide(cfg, store)
-	if err != nil {
-		return err
-	}
 	server.Register(commandRoutes.Register)
+	readRoutes.Mount(server)
+
+	var team *domain.DistrictTeam
 	if cfg.Demo {
-		log.Warn("--demo: the demo district's teams and simulated load are not built yet")
+		t, err := demoTeam(cmds.Directory())
+		if err != nil {
+			return err
+		}
+		team = &t
 	}
 
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s (%s / --%s): %w", cfg.HTTPAddr, ops.EnvHTTPAddr, ops.FlagHTTPAddr, err)
 	}
-	url := "http://" + ln.Addr().String()
-	fmt.Fprintf(out, "Paidan is listening on %s (health %s/healthz, metrics %s/metrics)\n", url, url, url)
-	if cfg.Demo && minter != nil {
-		printDemoTokens(out, minter)
-	}
-	return server.Serve(ctx, ln)
-}
 
-// openStore picks the concrete event store: only cmd/ knows the adapters.
-func openStore(cfg ops.Config) (eventstore.Store, error) {
-	if cfg.ESDBURL != "" {
-		return nil, fmt.Errorf("%s / --%s is set, but EventStoreDB support not built yet; unset it to use the embedded store",
-			ops.EnvESDBURL, ops.FlagESDBURL)
+	// A pipeline that fails cannot be restarted in the process, and without
+	// it every read goes stale: it ends the server, with its error.
+	serveCtx, fail := context.WithCancelCause(ctx)
+	defer fail(nil)
+	pipeline := startTask(ctx, func(ctx context.Context) error {
+		err := reads.run(ctx)
+		if err != nil {
+			fail(err)
+		}
+		return err
+	})
+	dispatching := startTask(ctx, supervised("dispatcher", dlog, disp.Run))
+	var demo *task
+	if cfg.Demo {
+		demo = startTask(ctx, demoLoad(cmds, store, log))
 	}
-	path := filepath.Join(cfg.DataDir, eventsFileName)
-	s, err := embedded.Open(path, embedded.Config{})
-	if err != nil {
-		return nil, fmt.Errorf("open the embedded event store %s: %w", path, err)
+
+	url := "http://" + ln.Addr().String()
+	fmt.Fprintf(out, "Paidan is listening on %s (health %s/healthz, readiness %s/readyz, metrics %s/metrics)\n", url, url, url, url)
+	switch {
+	case cfg.Demo && minter != nil:
+		printDemoStart(out, url, minter, team)
+	case cfg.Demo:
+		fmt.Fprintf(out, "Dashboard: %s%s (tokens come from the identity provider at %s)\n", url, api.DashboardPath, ops.EnvJWKSURL)
 	}
-	return s, nil
+
+	serveErr := server.Serve(serveCtx, ln)
+	log.Info("HTTP stopped")
+	if demo != nil {
+		_ = demo.stop()
+		log.Info("demo load stopped")
+	}
+	_ = dispatching.stop()
+	log.Info("dispatcher stopped")
+	pipeErr := pipeline.stop()
+	log.Info("projections stopped")
+	return errors.Join(serveErr, pipeErr)
 }
 
 // newVerifier returns the JWKS verifier when PAIDAN_JWKS_URL is set, else the
@@ -154,21 +218,4 @@ func newVerifier(ctx context.Context, cfg ops.Config) (auth.Verifier, *auth.HMAC
 		return nil, nil, err
 	}
 	return h, h, nil
-}
-
-func printDemoTokens(out io.Writer, minter *auth.HMAC) {
-	fmt.Fprintln(out, "Tokens for trying the API (valid 24h; mint more with `paidan token`):")
-	for _, a := range []domain.Actor{
-		{Subject: "demo-resident", Role: domain.RoleResident},
-		{Subject: "demo-coordinator", Role: domain.RoleCoordinator},
-		{Subject: "demo-auditor", Role: domain.RoleAuditor},
-		{Subject: "demo-analyst", Role: domain.RoleAnalyst},
-	} {
-		tok, err := minter.Mint(a, 24*time.Hour)
-		if err != nil {
-			fmt.Fprintf(out, "  %-11s (could not mint: %v)\n", a.Role, err)
-			continue
-		}
-		fmt.Fprintf(out, "  %-11s %s\n", a.Role, tok)
-	}
 }

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/paidan/paidan/ops"
 )
@@ -21,8 +22,8 @@ func TestServeRefusesBadSettings(t *testing.T) {
 		env    map[string]string
 		errHas []string
 	}{
-		{"EventStoreDB is not wired yet", []string{"--esdb", "esdb://localhost:2113?tls=false"}, nil,
-			[]string{"EventStoreDB support not built yet", "--esdb"}},
+		{"an EventStoreDB URL of another scheme", []string{"--esdb", "http://localhost:2113"}, nil,
+			[]string{"PAIDAN_ESDB_URL / --esdb", "esdb://"}},
 		{"invalid values name their settings", []string{"--http", "nowhere"},
 			map[string]string{"PAIDAN_MAX_OFFERS": "0"}, []string{"PAIDAN_HTTP_ADDR / --http", "PAIDAN_MAX_OFFERS"}},
 	}
@@ -69,17 +70,25 @@ func TestServeRunsAndStopsOnCancel(t *testing.T) {
 	if url == "" {
 		t.Fatalf("no URL in %q", line)
 	}
-	for _, path := range []string{"/healthz", "/readyz"} {
-		resp, err := http.Get(url + path)
+	resp, err := http.Get(url + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("/healthz = %d, want 200", resp.StatusCode)
+	}
+	// Ready once the projections and the dispatcher caught up with the
+	// (empty) log, which they do in the background after start.
+	eventually(t, 30*time.Second, "/readyz to answer 200", func() bool {
+		resp, err := http.Get(url + "/readyz")
 		if err != nil {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			t.Errorf("%s = %d, want 200", path, resp.StatusCode)
-		}
-	}
-	resp, err := http.Get(url + "/api/v1/stations")
+		return resp.StatusCode == http.StatusOK
+	})
+	resp, err = http.Get(url + "/api/v1/stations")
 	if err != nil {
 		t.Fatal(err)
 	}

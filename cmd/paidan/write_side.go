@@ -29,12 +29,14 @@ func loadDirectory(cfg ops.Config) (*domain.Directory, error) {
 }
 
 // newWriteSide builds the command handlers on store and their endpoints.
-func newWriteSide(cfg ops.Config, store eventstore.Store) (*app.Commands, *api.CommandRoutes, error) {
+// teams is automatic dispatch's view of the teams; nil folds the log
+// (app.LogTeams).
+func newWriteSide(cfg ops.Config, store eventstore.Store, teams app.TeamSource) (*app.Commands, *api.CommandRoutes, error) {
 	dir, err := loadDirectory(cfg)
 	if err != nil {
 		return nil, nil, err
 	}
-	cmds, err := app.New(app.Deps{Store: store, Directory: dir}, app.Config{OfferTTL: cfg.OfferTTL})
+	cmds, err := app.New(app.Deps{Store: store, Directory: dir, Teams: teams}, app.Config{OfferTTL: cfg.OfferTTL})
 	if err != nil {
 		return nil, nil, err
 	}
