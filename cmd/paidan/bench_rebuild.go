@@ -6,7 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -32,6 +34,24 @@ type rebuildBenchResult struct {
 	RebuildEventsPerSec  float64 `json:"rebuild_events_per_sec"`
 	RebuildOverScanRatio float64 `json:"rebuild_over_scan_ratio"`
 	GOMAXPROCS           int     `json:"gomaxprocs"`
+	GOGC                 int     `json:"gogc"`
+}
+
+// rebuildGOGC is the garbage collector's target while rebuilding. A rebuild
+// keeps every read-model row in memory, a large live heap the default
+// target (100) rescans over and over; 400 trades memory for about a third
+// less CPU. GOGC in the environment wins.
+const rebuildGOGC = 400
+
+// tuneGCForRebuild applies rebuildGOGC unless GOGC is set, and returns the
+// target in force.
+func tuneGCForRebuild() int {
+	if v, ok := os.LookupEnv("GOGC"); ok {
+		n, _ := strconv.Atoi(v)
+		return n
+	}
+	debug.SetGCPercent(rebuildGOGC)
+	return rebuildGOGC
 }
 
 // cpuSeconds is the process's user and system CPU time so far.
@@ -79,7 +99,7 @@ postgres://… (its tables are replaced).`,
 				return err
 			}
 			defer store.Close()
-			res := rebuildBenchResult{GOMAXPROCS: runtime.GOMAXPROCS(0), Views: "sqlite"}
+			res := rebuildBenchResult{GOMAXPROCS: runtime.GOMAXPROCS(0), Views: "sqlite", GOGC: tuneGCForRebuild()}
 			if !asJSON {
 				fmt.Fprintf(cmd.ErrOrStderr(), "generating %d events…\n", events)
 			}
@@ -162,6 +182,7 @@ postgres://… (its tables are replaced).`,
 			fmt.Fprintf(w, "scan_events_per_sec     %.0f  (%.2fs)\n", res.ScanEventsPerSec, res.ScanSeconds)
 			fmt.Fprintf(w, "rebuild_events_per_sec  %.0f  (%.2fs, %.2f CPU-s)\n", res.RebuildEventsPerSec, res.RebuildSeconds, res.RebuildCPUSeconds)
 			fmt.Fprintf(w, "rebuild / scan          %.2f\n", res.RebuildOverScanRatio)
+			fmt.Fprintf(w, "GOMAXPROCS %d, GOGC %d\n", res.GOMAXPROCS, res.GOGC)
 			return nil
 		},
 	}
