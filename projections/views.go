@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
 	_ "modernc.org/sqlite"             // registers the "sqlite" database/sql driver
@@ -72,6 +73,10 @@ type Views struct {
 	dialect Dialect
 	write   *sql.DB
 	read    *sql.DB
+	// ckpt checkpoints the SQLite WAL in the background; nil on PostgreSQL.
+	ckpt          *sql.DB
+	stop, stopped chan struct{}
+	closeOnce     sync.Once
 
 	mu    sync.Mutex
 	stmts map[string]*sql.Stmt
@@ -113,6 +118,10 @@ func OpenViews(ctx context.Context, cfg ViewsConfig) (*Views, error) {
 		q.Add("_pragma", "synchronous(NORMAL)")
 		q.Add("_pragma", "busy_timeout(10000)")
 		q.Add("_pragma", "cache_size(-65536)") // 64 MiB: rebuild batches stay in memory
+		// Commits never checkpoint (checkpoints fsync, and would put a disk
+		// flush in a projection's latency now and then); a background
+		// checkpointer on its own connection does it instead.
+		q.Add("_pragma", "wal_autocheckpoint(0)")
 		q.Add("_txlock", "immediate")
 		if v.write, err = sql.Open("sqlite", "file:"+path+"?"+q.Encode()); err != nil {
 			return nil, fmt.Errorf("views: open %s: %w", path, err)
@@ -129,6 +138,17 @@ func OpenViews(ctx context.Context, cfg ViewsConfig) (*Views, error) {
 		}
 		v.read.SetMaxOpenConns(cfg.ReadConns)
 		v.read.SetMaxIdleConns(cfg.ReadConns)
+		c := url.Values{}
+		c.Add("_pragma", "busy_timeout(10000)")
+		if v.ckpt, err = sql.Open("sqlite", "file:"+path+"?"+c.Encode()); err != nil {
+			v.write.Close()
+			v.read.Close()
+			return nil, fmt.Errorf("views: open %s for checkpoints: %w", path, err)
+		}
+		v.ckpt.SetMaxOpenConns(1)
+		v.stop = make(chan struct{})
+		v.stopped = make(chan struct{})
+		go v.checkpoints(checkpointEvery)
 	}
 	if err := v.initCore(ctx); err != nil {
 		v.Close()
@@ -143,8 +163,35 @@ func (v *Views) Dialect() Dialect { return v.dialect }
 // DB returns the pool queries read from. Callers must not write through it.
 func (v *Views) DB() *sql.DB { return v.read }
 
-// Close releases both pools.
+// checkpointEvery is how often the WAL is copied back into the database.
+const checkpointEvery = time.Second
+
+// checkpoints runs PASSIVE checkpoints until Close: they copy what readers
+// no longer need from the WAL into the database without blocking the writer.
+func (v *Views) checkpoints(every time.Duration) {
+	defer close(v.stopped)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-v.stop:
+			return
+		case <-t.C:
+			v.ckpt.Exec(`PRAGMA wal_checkpoint(PASSIVE)`)
+		}
+	}
+}
+
+// Close releases the pools.
 func (v *Views) Close() error {
+	if v.ckpt != nil {
+		v.closeOnce.Do(func() {
+			close(v.stop)
+			<-v.stopped
+			v.ckpt.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+			v.ckpt.Close()
+		})
+	}
 	v.mu.Lock()
 	for _, s := range v.stmts {
 		s.Close()
