@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 )
 
 // Definition describes one projection: its name (its checkpoint identity),
@@ -99,6 +100,10 @@ func selectDefinitions(defs []Definition, only []string) ([]Definition, error) {
 	}
 	var out []Definition
 	for _, n := range only {
+		n = projectionOf(n)
+		if slices.ContainsFunc(out, func(d Definition) bool { return d.Name == n }) {
+			continue
+		}
 		found := false
 		for _, d := range defs {
 			if d.Name == n {

@@ -2,6 +2,7 @@ package projections_test
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"math/rand/v2"
 	"os"
@@ -249,4 +250,20 @@ func TestPoisonedDomainEventIsParkedAndOthersGoOn(t *testing.T) {
 	}
 	_ = head
 	golden(t, "readmodels.golden", dump(t, v, modelTables()...))
+}
+
+func TestRebuildByReadModelName(t *testing.T) {
+	s, v := newMemstore(t), sqliteViews(t)
+	writeLog(t, s, goldenLog)
+	cfg := projections.RebuildConfig{Projections: projections.Definitions(), Decode: projections.DecodeDomainFast}
+	res, err := projections.Rebuild(context.Background(), s, v, cfg, projections.NameSLA, projections.NameOrders)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(res.Projections, []string{projections.NameOrders}) {
+		t.Errorf("rebuild of sla and orders rebuilt %v, expected orders once (the SLA figures are its columns)", res.Projections)
+	}
+	if _, err := projections.Rebuild(context.Background(), s, v, cfg, "nope"); !errors.Is(err, projections.ErrUnknownProjection) {
+		t.Errorf("rebuild of an unknown projection: err = %v, expected ErrUnknownProjection", err)
+	}
 }
