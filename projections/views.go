@@ -98,8 +98,10 @@ func OpenViews(ctx context.Context, cfg ViewsConfig) (*Views, error) {
 		if v.write, err = sql.Open("pgx", cfg.DSN); err != nil {
 			return nil, fmt.Errorf("views: open postgres: %w", err)
 		}
-		v.write.SetMaxOpenConns(cfg.ReadConns + 4)
-		v.write.SetMaxIdleConns(cfg.ReadConns + 4)
+		// One pool: each projection holds a connection while its batch is
+		// open, readers take the rest.
+		v.write.SetMaxOpenConns(cfg.ReadConns + 16)
+		v.write.SetMaxIdleConns(cfg.ReadConns + 16)
 		v.read = v.write
 	} else {
 		v.dialect = SQLite
