@@ -64,6 +64,27 @@ func (r *readSide) run(ctx context.Context) error {
 	return nil
 }
 
+// settle waits, within ctx, for every projection to apply the log up to its
+// head, so the pipeline is stopped with no batch open. It is called once
+// nothing writes any more (HTTP, the demo load and the dispatcher stopped).
+//
+// Why it matters: the projections share the read models' one writer
+// connection, and a projection stopped while a batch is open keeps it, so
+// another projection waiting for the writer blocks the pipeline's shutdown
+// until watermill gives up on it (30 s). A pipeline that has applied the
+// head has no batch open. When the head cannot be read or is not reached in
+// time, serve stops the pipeline anyway.
+func (r *readSide) settle(ctx context.Context, store eventstore.Store) error {
+	head, err := store.ReadAll(ctx, eventstore.ReadAllOptions{From: eventstore.End, Direction: eventstore.Backwards, Limit: 1})
+	if err != nil {
+		return fmt.Errorf("read the log's head: %w", err)
+	}
+	if len(head) == 0 {
+		return nil
+	}
+	return r.pipe.WaitFor(ctx, head[0].Position)
+}
+
 // caughtUp is the readiness check of the read models: ready once every
 // projection has caught up with the log since the server started, so a
 // server that is replaying a long log is not sent traffic it would answer

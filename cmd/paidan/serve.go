@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -43,6 +44,10 @@ finish, then the store closes.`,
 	ops.AddServeFlags(cmd.Flags())
 	return cmd
 }
+
+// settleTimeout bounds how long shutdown lets the projections apply what
+// was appended before the writers stopped.
+const settleTimeout = 5 * time.Second
 
 // runServe runs the server until ctx is cancelled. It prints the URL (and,
 // with --demo on the local secret, the dashboard and tokens to try the API
@@ -195,6 +200,11 @@ func runServe(ctx context.Context, cfg ops.Config, out, logOut io.Writer) (err e
 	}
 	_ = dispatching.stop()
 	log.Info("dispatcher stopped")
+	settleCtx, settled := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
+	if err := reads.settle(settleCtx, store); err != nil {
+		log.Warn("stopping the projections before they applied the whole log", "error", err)
+	}
+	settled()
 	pipeErr := pipeline.stop()
 	log.Info("projections stopped")
 	return errors.Join(serveErr, pipeErr)

@@ -2,11 +2,16 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"net/http"
+	neturl "net/url"
+	"os"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/paidan/paidan/domain"
 	"github.com/paidan/paidan/eventstore"
@@ -38,6 +43,7 @@ type backend struct {
 var backends = []backend{
 	{"embedded", func(*testing.T) []string { return nil }},
 	{"eventstoredb", func(t *testing.T) []string { return []string{"--esdb", startESDB(t).URL()} }},
+	{"embedded+postgres_views", func(t *testing.T) []string { return []string{"--views", pgViewsDSN(t)} }},
 }
 
 // startESDB starts the EventStoreDB protocol test server for one test.
@@ -280,4 +286,47 @@ func storeCheckFailed(r reply) bool {
 		}
 	}
 	return false
+}
+
+// pgViewsDSN is PAIDAN_TEST_PG_DSN with a fresh schema of its own as the
+// search path, dropped after the test, so serve's read models never meet
+// another test's tables. It skips (fails when CI=true) without PostgreSQL.
+func pgViewsDSN(t *testing.T) string {
+	t.Helper()
+	dsn := os.Getenv("PAIDAN_TEST_PG_DSN")
+	if dsn == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("PAIDAN_TEST_PG_DSN is not set; CI must test serve on PostgreSQL read models")
+		}
+		t.Skip("PAIDAN_TEST_PG_DSN is not set; skipping serve on PostgreSQL read models")
+	}
+	ctx := context.Background()
+	admin, err := sql.Open("pgx", dsn)
+	if err == nil {
+		err = admin.PingContext(ctx)
+	}
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("PostgreSQL at PAIDAN_TEST_PG_DSN is unreachable: %v", err)
+		}
+		t.Skipf("PostgreSQL at PAIDAN_TEST_PG_DSN is unreachable, skipping: %v", err)
+	}
+	schema := "servetest_" + strings.ReplaceAll(uuid.NewString()[:13], "-", "")
+	if _, err := admin.ExecContext(ctx, `CREATE SCHEMA `+schema); err != nil {
+		t.Fatalf("create schema %s: %v", schema, err)
+	}
+	t.Cleanup(func() {
+		if _, err := admin.ExecContext(context.Background(), `DROP SCHEMA `+schema+` CASCADE`); err != nil {
+			t.Errorf("drop schema %s: %v", schema, err)
+		}
+		admin.Close()
+	})
+	u, err := neturl.Parse(dsn)
+	if err != nil {
+		t.Fatalf("PAIDAN_TEST_PG_DSN: %v", err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
 }
