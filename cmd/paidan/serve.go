@@ -22,7 +22,10 @@ func newServeCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the HTTP server",
-		Long: `Run Paidan's HTTP server on the embedded event store (or EventStoreDB).
+		Long: `Run Paidan's HTTP server on the embedded event store (or EventStoreDB),
+with the read models' projections, the automatic dispatcher and offer expiry
+running beside it, and with --demo a simulated district (its teams registered
+once, a light load of orders) so the dashboard at /dashboard/ is alive.
 
 Settings come from the environment and then from flags (flags win):
   PAIDAN_HTTP_ADDR (--http), PAIDAN_DATA_DIR (--data), PAIDAN_ESDB_URL (--esdb),
@@ -30,8 +33,13 @@ Settings come from the environment and then from flags (flags win):
   PAIDAN_JWT_SECRET, PAIDAN_JWKS_URL, PAIDAN_AUTO_DISPATCH, PAIDAN_OFFER_TTL,
   PAIDAN_MAX_OFFERS, PAIDAN_LOG_FORMAT (--log-format), PAIDAN_LOG_LEVEL (--log-level).
 
-SIGINT or SIGTERM shuts down gracefully: no new connections, requests in flight
-finish, then the store closes.`,
+With EventStoreDB unreachable the server keeps running: commands answer 503
+store_unavailable, /readyz reports the store down, and the projections and the
+dispatcher resume from their checkpoints when it returns.
+
+SIGINT or SIGTERM shuts down in order: no new connections and requests in
+flight finish; the simulated load and the dispatcher stop; the projections
+apply what was appended and stop; the read models close; the store closes.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := ops.LoadConfig(os.LookupEnv, cmd.Flags())

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -46,6 +47,13 @@ func TestServeDemo(t *testing.T) {
 		} else {
 			s.must(http.StatusOK, http.MethodGet, c.path, tok, nil)
 		}
+	}
+	if r := s.call(http.MethodGet, "/dashboard/", "", nil, nil); r.status != http.StatusOK ||
+		!strings.HasPrefix(r.header.Get("Content-Type"), "text/html") {
+		t.Errorf("GET /dashboard/: expected 200 text/html, found %d %s", r.status, r.header.Get("Content-Type"))
+	}
+	if !strings.Contains(s.out.String(), "Dashboard: "+s.url+"/dashboard/") {
+		t.Errorf("serve --demo did not print the dashboard's URL:\n%s", s.out.String())
 	}
 	if err := s.stop(); err != nil {
 		t.Fatalf("serve --demo after SIGTERM: %v", err)

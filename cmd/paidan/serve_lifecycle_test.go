@@ -330,3 +330,31 @@ func pgViewsDSN(t *testing.T) string {
 	u.RawQuery = q.Encode()
 	return u.String()
 }
+
+// EventStoreDB down when serve starts: serve starts anyway, not ready, and
+// refuses commands with 503; once the server is up it becomes ready and the
+// first command succeeds and is projected.
+func TestServeStartsWhileEventStoreDBIsDown(t *testing.T) {
+	t.Parallel()
+	srv := startESDB(t)
+	srv.Stop()
+	s := startServe(t, t.TempDir(), nil, "--esdb", srv.URL()+"&maxDiscoverAttempts=3&discoveryInterval=50")
+	ready := s.call(http.MethodGet, "/readyz", "", nil, nil)
+	if ready.status != http.StatusServiceUnavailable || !storeCheckFailed(ready) {
+		t.Fatalf("/readyz with EventStoreDB down: expected 503 with the store check failing, found %d: %s", ready.status, ready.raw)
+	}
+	r := s.call(http.MethodPost, "/api/v1/teams", s.token(coordinator),
+		map[string]any{"name": "near", "station_id": stationNear, "skills": []string{"errand"}, "capacity": 1}, nil)
+	if r.status != http.StatusServiceUnavailable || r.errorCode() != "store_unavailable" {
+		t.Fatalf("a command with EventStoreDB down: expected 503 store_unavailable, found %d: %s", r.status, r.raw)
+	}
+	if err := srv.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	s.waitReady(30 * time.Second)
+	registerTeam(s, "near", stationNear, 1)
+	order, pos := placeOrder(s, stationNear)
+	if got := s.readAt("/api/v1/orders/"+order, s.token(resident), pos); got.str("order_id") != order {
+		t.Fatalf("GET the order placed after EventStoreDB came up: %s", got.raw)
+	}
+}
