@@ -157,7 +157,10 @@ func startServe(t *testing.T, bin, data, secret string) *serveProcess {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, bin, "serve", "--http", "127.0.0.1:0", "--data", data)
-	cmd.Env = append(os.Environ(), "PAIDAN_JWT_SECRET="+secret, "PAIDAN_ESDB_URL=", "PAIDAN_LOG_LEVEL=warn")
+	// Automatic dispatch off: with no team registered the dispatcher would
+	// escalate each order, and the test counts exactly the orders' placements.
+	cmd.Env = append(os.Environ(), "PAIDAN_JWT_SECRET="+secret, "PAIDAN_ESDB_URL=", "PAIDAN_LOG_LEVEL=warn",
+		"PAIDAN_AUTO_DISPATCH=false")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
