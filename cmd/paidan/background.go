@@ -34,6 +34,16 @@ func (t *task) stop() error {
 	return t.err
 }
 
+// finished reports whether the task's run has returned on its own.
+func (t *task) finished() bool {
+	select {
+	case <-t.done:
+		return true
+	default:
+		return false
+	}
+}
+
 // supervised runs run again after it fails, with a doubling pause, until
 // ctx ends: for components that can resume from their own checkpoints (the
 // dispatcher, the demo load) and should outlive a failure the log explains,

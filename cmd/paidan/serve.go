@@ -208,11 +208,13 @@ func runServe(ctx context.Context, cfg ops.Config, out, logOut io.Writer) (err e
 	}
 	_ = dispatching.stop()
 	log.Info("dispatcher stopped")
-	settleCtx, settled := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
-	if err := reads.settle(settleCtx, store); err != nil {
-		log.Warn("stopping the projections before they applied the whole log", "error", err)
+	if !pipeline.finished() {
+		settleCtx, settled := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
+		if err := reads.settle(settleCtx, store); err != nil {
+			log.Warn("stopping the projections before they applied the whole log", "error", err)
+		}
+		settled()
 	}
-	settled()
 	pipeErr := pipeline.stop()
 	log.Info("projections stopped")
 	return errors.Join(serveErr, pipeErr)
