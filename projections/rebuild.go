@@ -39,8 +39,9 @@ type RebuildConfig struct {
 	// BatchEvents is how many events go into one transaction; optional,
 	// default 100000.
 	BatchEvents int
-	// CacheRows bounds the rows kept in memory; beyond it the rebuild reads
-	// rows back from its tables; optional, default 4,000,000.
+	// CacheRows bounds the rows kept in memory (roughly 1 KiB each); beyond
+	// it the rebuild reads rows back from its tables, slower; optional,
+	// default 500,000 (about 2.5 million events of order lifecycles).
 	CacheRows int
 }
 
@@ -84,7 +85,7 @@ func Rebuild(ctx context.Context, store eventstore.Store, v *Views, cfg RebuildC
 		cfg.BatchEvents = 100_000
 	}
 	if cfg.CacheRows == 0 {
-		cfg.CacheRows = 4_000_000
+		cfg.CacheRows = 500_000
 	}
 	defs, err := selectDefinitions(cfg.Projections, only)
 	if err != nil {

@@ -38,10 +38,10 @@ type rebuildBenchResult struct {
 }
 
 // rebuildGOGC is the garbage collector's target while rebuilding. A rebuild
-// keeps every read-model row in memory, a large live heap the default
-// target (100) rescans over and over; 400 trades memory for about a third
-// less CPU. GOGC in the environment wins.
-const rebuildGOGC = 400
+// keeps read-model rows in memory, a large live heap the default target
+// (100) rescans over and over; 200 halves that work for at most twice the
+// memory. GOGC in the environment wins.
+const rebuildGOGC = 200
 
 // tuneGCForRebuild applies rebuildGOGC unless GOGC is set, and returns the
 // target in force.
