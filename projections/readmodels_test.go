@@ -267,3 +267,19 @@ func TestRebuildByReadModelName(t *testing.T) {
 		t.Errorf("rebuild of an unknown projection: err = %v, expected ErrUnknownProjection", err)
 	}
 }
+
+// TestRebuildBeyondItsCache rebuilds with a row cache far smaller than the
+// models, so most of the log is applied reading rows back from the fresh
+// tables; the result must not change.
+func TestRebuildBeyondItsCache(t *testing.T) {
+	backends(t, func(t *testing.T, open func(*testing.T) *projections.Views) {
+		s, v := newMemstore(t), open(t)
+		writeLog(t, s, goldenLog)
+		if _, err := projections.Rebuild(context.Background(), s, v, projections.RebuildConfig{
+			Projections: projections.Definitions(), Decode: projections.DecodeDomainFast,
+			BatchEvents: 40, CacheRows: 30}); err != nil {
+			t.Fatal(err)
+		}
+		golden(t, "readmodels.golden", dump(t, v, modelTables()...))
+	})
+}
