@@ -12,6 +12,7 @@ func newBenchCmd() *cobra.Command {
 	cmd.AddCommand(
 		newBenchStoreCmd(),
 		newBenchRebuildCmd(),
+		newBenchE2ECmd(),
 	)
 	return cmd
 }

@@ -1,0 +1,355 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/paidan/paidan/domain"
+)
+
+// e2eConfig is what `paidan bench e2e` runs.
+type e2eConfig struct {
+	// Clients is how many lifecycles run at once; required, ≥ 1.
+	Clients int
+	// Warmup runs the load unmeasured first; Duration is measured.
+	Warmup, Duration time.Duration
+	// Rate paces commands (per second) in the projection-lag phase, which
+	// lasts LagDuration after LagSettle; zero Rate skips the phase.
+	Rate                   float64
+	LagSettle, LagDuration time.Duration
+	// CPUProfile, when set, receives a CPU profile of the whole process
+	// (server and clients) over the measured phase.
+	CPUProfile string
+	// Progress receives one line per phase; optional.
+	Progress io.Writer
+	// ServerLog receives the server's warnings and errors; optional.
+	ServerLog io.Writer
+}
+
+// Validate reports every invalid setting.
+func (c e2eConfig) Validate() error {
+	var errs []error
+	if c.Clients < 1 {
+		errs = append(errs, fmt.Errorf("--clients: expected at least 1, found %d", c.Clients))
+	}
+	if c.Duration <= 0 {
+		errs = append(errs, fmt.Errorf("--duration: expected a positive duration, found %s", c.Duration))
+	}
+	if c.Warmup < 0 || c.LagSettle < 0 || c.LagDuration < 0 {
+		errs = append(errs, fmt.Errorf("--warmup, --lag-settle, --lag-duration: expected zero or more, found %s, %s, %s",
+			c.Warmup, c.LagSettle, c.LagDuration))
+	}
+	if c.Rate < 0 {
+		errs = append(errs, fmt.Errorf("--rate: expected zero (no lag phase) or more commands per second, found %v", c.Rate))
+	}
+	if c.Rate > 0 && c.LagDuration == 0 {
+		errs = append(errs, errors.New("--lag-duration: expected a positive duration when --rate is set"))
+	}
+	return errors.Join(errs...)
+}
+
+// e2eResult is what `paidan bench e2e` reports. Latencies are milliseconds.
+type e2eResult struct {
+	Clients         int     `json:"clients"`
+	DurationSeconds float64 `json:"duration_seconds"`
+	Commands        int     `json:"commands"`
+	CommandsPerSec  float64 `json:"commands_per_sec"`
+	CommandP50Ms    float64 `json:"command_p50_ms"`
+	CommandP99Ms    float64 `json:"command_p99_ms"`
+	Lifecycles      int     `json:"lifecycles"`
+	LifecyclesPerS  float64 `json:"lifecycles_per_sec"`
+	// OfferLatency is the OrderOffered event's time minus OrderPlaced's;
+	// OfferSeen is from the place command's answer to the offer arriving
+	// on the queue stream (it includes the queue projection).
+	OfferLatencyP50Ms float64 `json:"offer_latency_p50_ms"`
+	OfferLatencyP99Ms float64 `json:"offer_latency_p99_ms"`
+	OfferSeenP99Ms    float64 `json:"offer_seen_p99_ms"`
+	// Projection lag: from a command's answer until a read of the order at
+	// the command's position answers (the orders projection committed it),
+	// one read's round trip included, while commands are paced at LagRate.
+	LagRate            float64        `json:"lag_rate"`
+	LagCommandsPerSec  float64        `json:"lag_commands_per_sec"`
+	LagSamples         int            `json:"lag_samples"`
+	ProjectionLagP50Ms float64        `json:"projection_lag_p50_ms"`
+	ProjectionLagP99Ms float64        `json:"projection_lag_p99_ms"`
+	LagStale           int            `json:"lag_stale"`
+	ErrorsByStatus     map[string]int `json:"errors_by_status"`
+	StreamResets       int            `json:"stream_resets"`
+	GOMAXPROCS         int            `json:"gomaxprocs"`
+	CPUSeconds         float64        `json:"cpu_seconds"`
+}
+
+func newBenchE2ECmd() *cobra.Command {
+	cfg := e2eConfig{}
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "e2e [--clients N] [--duration D] [--rate R] [--json]",
+		Short: "Measure full order lifecycles over HTTP against an in-process server",
+		Long: `Start paidan serve on the embedded store in a temporary data directory
+(dispatcher and every projection on), register the demo district's 1,871
+teams (capacity raised so an offer is always possible), then drive full
+lifecycles — place, automatic offer (awaited on the queue stream), accept,
+complete, rate — from N concurrent clients over keep-alive HTTP connections.
+
+After --warmup, --duration is measured:
+  commands_per_sec, command_p50_ms, command_p99_ms   POST commands answered 2xx
+  lifecycles_per_sec                                  lifecycles finished
+  offer_latency_p99_ms                                OrderOffered − OrderPlaced event times
+
+Then, with --rate R > 0, commands are paced at R per second and each
+command's position is probed with a read at min_position:
+  projection_lag_p99_ms    command answered → the orders read model at its position
+
+Progress goes to stderr; a table (or one JSON object with --json) to stdout.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg.Progress = cmd.ErrOrStderr()
+			cfg.ServerLog = cmd.ErrOrStderr()
+			res, err := runBenchE2E(cmd.Context(), cfg)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				enc := json.NewEncoder(cmd.OutOrStdout())
+				enc.SetIndent("", "  ")
+				return enc.Encode(res)
+			}
+			printE2E(cmd.OutOrStdout(), res)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.IntVar(&cfg.Clients, "clients", 32, "concurrent clients, each running one lifecycle at a time")
+	f.DurationVar(&cfg.Duration, "duration", 20*time.Second, "measured time")
+	f.DurationVar(&cfg.Warmup, "warmup", 3*time.Second, "unmeasured load before")
+	f.Float64Var(&cfg.Rate, "rate", 1000, "commands per second in the projection-lag phase; 0 skips it")
+	f.DurationVar(&cfg.LagSettle, "lag-settle", 2*time.Second, "paced load before the lag is sampled (the backlog drains)")
+	f.DurationVar(&cfg.LagDuration, "lag-duration", 10*time.Second, "time the lag is sampled")
+	f.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the whole process over the measured phase")
+	f.BoolVar(&asJSON, "json", false, "print one JSON object")
+	return cmd
+}
+
+func printE2E(w io.Writer, r e2eResult) {
+	fmt.Fprintf(w, "clients                 %d (GOMAXPROCS %d)\n", r.Clients, r.GOMAXPROCS)
+	fmt.Fprintf(w, "commands_per_sec        %.0f  (%d in %.1fs)\n", r.CommandsPerSec, r.Commands, r.DurationSeconds)
+	fmt.Fprintf(w, "command_p50_ms          %.2f\n", r.CommandP50Ms)
+	fmt.Fprintf(w, "command_p99_ms          %.2f\n", r.CommandP99Ms)
+	fmt.Fprintf(w, "lifecycles_per_sec      %.0f  (%d)\n", r.LifecyclesPerS, r.Lifecycles)
+	fmt.Fprintf(w, "offer_latency_p99_ms    %.2f  (p50 %.2f; seen on the stream p99 %.2f)\n", r.OfferLatencyP99Ms, r.OfferLatencyP50Ms, r.OfferSeenP99Ms)
+	if r.LagRate > 0 {
+		fmt.Fprintf(w, "projection_lag_p99_ms   %.2f  (p50 %.2f; %d samples at %.0f commands/s, %d stale)\n",
+			r.ProjectionLagP99Ms, r.ProjectionLagP50Ms, r.LagSamples, r.LagCommandsPerSec, r.LagStale)
+	}
+	keys := make([]string, 0, len(r.ErrorsByStatus))
+	for k := range r.ErrorsByStatus {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	fmt.Fprintf(w, "errors                 ")
+	if len(keys) == 0 {
+		fmt.Fprintf(w, " none")
+	}
+	for _, k := range keys {
+		fmt.Fprintf(w, " %s:%d", k, r.ErrorsByStatus[k])
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "process CPU             %.1f s over the measured phase\n", r.CPUSeconds)
+}
+
+// runBenchE2E starts the server, loads it and reports.
+func runBenchE2E(ctx context.Context, cfg e2eConfig) (res e2eResult, err error) {
+	if err := cfg.Validate(); err != nil {
+		return res, err
+	}
+	progress := cfg.Progress
+	if progress == nil {
+		progress = io.Discard
+	}
+	logOut := cfg.ServerLog
+	if logOut == nil {
+		logOut = io.Discard
+	}
+	say := func(format string, args ...any) { fmt.Fprintf(progress, "bench e2e: "+format+"\n", args...) }
+
+	say("starting the server on the embedded store")
+	srv, err := startE2EServer(ctx, logOut)
+	if err != nil {
+		return res, err
+	}
+	defer func() {
+		if serr := srv.stop(); serr != nil {
+			err = errors.Join(err, fmt.Errorf("bench e2e: server shutdown: %w", serr))
+		}
+	}()
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConns = 0
+	tr.MaxIdleConnsPerHost = 4 * (cfg.Clients + 64)
+	tr.DisableCompression = true
+	client := &http.Client{Transport: tr, Timeout: 60 * time.Second}
+	defer tr.CloseIdleConnections()
+
+	rctx, cancel := context.WithTimeout(ctx, time.Minute)
+	err = srv.waitReady(rctx, client)
+	cancel()
+	if err != nil {
+		return res, err
+	}
+
+	teams, err := domain.GenerateDistrict(domain.DemoDirectory(), domain.DemoTeamCount, 1)
+	if err != nil {
+		return res, err
+	}
+	for i := range teams {
+		// Room for every order in flight: no lifecycle waits for capacity.
+		teams[i].Spec.Capacity = domain.MaxTeamCapacity
+	}
+	say("registering %d teams", len(teams))
+	if err := registerTeams(ctx, srv.url, client, srv.minter, teams, 16); err != nil {
+		return res, err
+	}
+
+	coord, err := srv.minter.Mint(domain.Actor{Subject: "bench-watcher", Role: domain.RoleCoordinator}, e2eTokenTTL)
+	if err != nil {
+		return res, err
+	}
+	lctx, stopLoad := context.WithCancel(ctx)
+	defer stopLoad()
+	watcher := newOfferWatcher(srv.url, coord, client)
+	ready := make(chan struct{})
+	var watching sync.WaitGroup
+	watching.Add(1)
+	go func() { defer watching.Done(); watcher.run(lctx, ready) }()
+	defer watching.Wait()
+	select {
+	case <-ready:
+	case <-ctx.Done():
+		return res, ctx.Err()
+	}
+
+	load, err := newE2ELoad(srv.url, client, srv.minter, teams, watcher, cfg.Rate)
+	if err != nil {
+		return res, err
+	}
+	stats := make([]clientStats, cfg.Clients)
+	var clients sync.WaitGroup
+	for i := range cfg.Clients {
+		clients.Add(1)
+		go func() { defer clients.Done(); load.runClient(lctx, uint64(i+1), &stats[i]) }()
+	}
+	wait := func(d time.Duration) error {
+		select {
+		case <-time.After(d):
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+
+	say("warming up for %s with %d clients", cfg.Warmup, cfg.Clients)
+	if err := wait(cfg.Warmup); err != nil {
+		return res, err
+	}
+	stopProfile := func() {}
+	if cfg.CPUProfile != "" {
+		f, err := os.Create(cfg.CPUProfile)
+		if err != nil {
+			return res, err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return res, err
+		}
+		stopProfile = func() { pprof.StopCPUProfile(); f.Close() }
+	}
+	say("measuring for %s", cfg.Duration)
+	cpu0, t0 := cpuSeconds(), time.Now()
+	load.phase.Store(phaseMeasure)
+	werr := wait(cfg.Duration)
+	load.phase.Store(phaseLagSettle)
+	elapsed, cpu := time.Since(t0), cpuSeconds()-cpu0
+	stopProfile()
+	if werr != nil {
+		return res, werr
+	}
+	var lagElapsed time.Duration
+	if cfg.Rate > 0 {
+		say("pacing commands at %.0f/s: %s to settle, then sampling the projection lag for %s", cfg.Rate, cfg.LagSettle, cfg.LagDuration)
+		if err := wait(cfg.LagSettle); err != nil {
+			return res, err
+		}
+		load.phase.Store(phaseLag)
+		l0 := time.Now()
+		if err := wait(cfg.LagDuration); err != nil {
+			return res, err
+		}
+		lagElapsed = time.Since(l0)
+	}
+	load.phase.Store(phaseStop)
+	clients.Wait()
+	load.probes.Wait()
+	stopLoad()
+
+	res = summarise(cfg, stats, elapsed)
+	res.CPUSeconds = cpu
+	res.StreamResets = watcher.resetCount()
+	if cfg.Rate > 0 {
+		res.LagRate = cfg.Rate
+		res.LagSamples = len(load.lags)
+		res.LagStale = load.stale
+		res.LagCommandsPerSec = float64(len(load.lags)+load.stale) / lagElapsed.Seconds()
+		res.ProjectionLagP50Ms = percentileMs(load.lags, 0.50)
+		res.ProjectionLagP99Ms = percentileMs(load.lags, 0.99)
+	}
+	say("done")
+	return res, nil
+}
+
+func summarise(cfg e2eConfig, stats []clientStats, elapsed time.Duration) e2eResult {
+	res := e2eResult{Clients: cfg.Clients, DurationSeconds: elapsed.Seconds(), GOMAXPROCS: runtime.GOMAXPROCS(0),
+		ErrorsByStatus: map[string]int{}}
+	var cmds, offers, seen []time.Duration
+	for _, s := range stats {
+		cmds = append(cmds, s.commands...)
+		offers = append(offers, s.offerLat...)
+		seen = append(seen, s.offerSeen...)
+		res.Lifecycles += s.lifecycles
+		for k, v := range s.errors {
+			res.ErrorsByStatus[k] += v
+		}
+	}
+	res.Commands = len(cmds)
+	res.CommandsPerSec = float64(len(cmds)) / elapsed.Seconds()
+	res.LifecyclesPerS = float64(res.Lifecycles) / elapsed.Seconds()
+	res.CommandP50Ms = percentileMs(cmds, 0.50)
+	res.CommandP99Ms = percentileMs(cmds, 0.99)
+	res.OfferLatencyP50Ms = percentileMs(offers, 0.50)
+	res.OfferLatencyP99Ms = percentileMs(offers, 0.99)
+	res.OfferSeenP99Ms = percentileMs(seen, 0.99)
+	return res
+}
+
+// percentileMs is the q-quantile (nearest rank) of ds in milliseconds, 0
+// for none. It sorts ds.
+func percentileMs(ds []time.Duration, q float64) float64 {
+	if len(ds) == 0 {
+		return 0
+	}
+	slices.Sort(ds)
+	i := int(q*float64(len(ds)) + 0.5)
+	i = min(max(i-1, 0), len(ds)-1)
+	return float64(ds[i].Microseconds()) / 1000
+}
