@@ -7,7 +7,14 @@
 
 const API = "/api/v1";
 const $ = (id) => document.getElementById(id);
-const state = { token: sessionStorage.getItem("paidan.token") || "", rows: new Map(), stations: new Map(),
+// A link may carry the token in its fragment (#token=…), which browsers
+// never send to the server; it is moved to sessionStorage and removed from
+// the address bar at once.
+if (location.hash.startsWith("#token=")) {
+  sessionStorage.setItem("paidan.token", decodeURIComponent(location.hash.slice(7)));
+  history.replaceState(null, "", location.pathname);
+}
+const state = { token: sessionStorage.getItem("paidan.token") || "", rows: new Map(), stations: new Map(), teams: new Map(),
   lastId: 0, es: null, retry: null, fresh: {}, timers: [] };
 
 async function api(path, opts = {}) {
@@ -38,6 +45,7 @@ function dur(s) {
 }
 const pct = (x) => (x * 100).toFixed(1) + "%";
 const stationName = (id) => state.stations.get(id) || id || "";
+const teamName = (id) => state.teams.get(id) || id || "—";
 
 function setStatus(cls, text) { const s = $("status"); s.className = "status " + cls; s.textContent = text; }
 
@@ -78,7 +86,7 @@ function renderQueue() {
     flags.forEach((f) => tdFlags.append(el("span", "flag " + f, f)));
     if (r.escalation_reason) tdFlags.title = r.escalation_reason;
     tr.append(el("td", "mono", r.order_id.slice(0, 8)), el("td", "status-pill", r.status), el("td", "", r.category),
-      el("td", "", stationName(r.station_id)), el("td", "mono", r.team_id || "—"),
+      el("td", "", stationName(r.station_id)), el("td", "", teamName(r.team_id)),
       el("td", "num", dur(r.waiting_seconds + age)), el("td", "num", dur(r.status_seconds + age)), tdFlags);
     tr.title = r.order_id;
     return tr;
@@ -145,6 +153,7 @@ async function connect() {
 
 async function loadTeams() {
   const body = await api("/teams");
+  body.teams.forEach((t) => state.teams.set(t.team_id, t.name));
   const teams = body.teams.filter((t) => t.active).sort((a, b) => (b.load / Math.max(1, b.capacity)) - (a.load / Math.max(1, a.capacity)) || b.completed_total - a.completed_total);
   $("teams").tBodies[0].replaceChildren(...teams.slice(0, 200).map((t) => {
     const tr = el("tr");
@@ -190,6 +199,8 @@ function renderFresh() {
 function signinFailed(err) {
   $("signin-error").textContent = err.message;
   $("board").hidden = true;
+  $("signin").hidden = false;
+  $("signout").hidden = true;
   setStatus("off", "signed out");
 }
 
@@ -204,9 +215,11 @@ async function start() {
     return signinFailed(err);
   }
   $("board").hidden = false;
-  $("signin").classList.add("compact");
+  $("signin").hidden = true;
+  $("signout").hidden = false;
+  await loadTeams().catch(() => {});
+  renderQueue();
   connect();
-  loadTeams().catch(() => {});
   loadSatisfaction().catch(() => {});
   state.timers.forEach(clearInterval);
   state.timers = [setInterval(renderQueue, 1000), setInterval(renderFresh, 1000), setInterval(refreshSoon, 15000)];
