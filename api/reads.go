@@ -192,6 +192,7 @@ func (r *ReadRoutes) register(g *echo.Group) {
 	g.GET("/stats/sla", r.sla, analysts)
 	g.GET("/projections", r.projectionStatus, coordinators)
 	g.GET("/audit/replay", r.auditReplay, auditors)
+	g.GET("/audit/verify", r.auditVerify, auditors)
 }
 
 // errUnavailable is a 503 with a message of its own.

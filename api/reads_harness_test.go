@@ -162,3 +162,26 @@ func (h *readHarness) serveOrder(id, team string, stars int) {
 		h.post(residentA, orderPath(id, "rate"), fmt.Sprintf(`{"stars":%d,"comment":"好"}`, stars), http.StatusOK)
 	}
 }
+
+// sendTo sends a request without a body to another server than the harness's.
+func (h *readHarness) sendTo(srv *api.Server, r req) *httptest.ResponseRecorder {
+	h.t.Helper()
+	hr := httptest.NewRequest(r.method, r.path, http.NoBody)
+	if r.as != nil {
+		hr.Header.Set("Authorization", "Bearer "+h.token(*r.as))
+	}
+	rec := httptest.NewRecorder()
+	srv.ServeHTTP(rec, hr)
+	return rec
+}
+
+// decode requires a 200 and decodes its body into out.
+func (h *readHarness) decode(rec *httptest.ResponseRecorder, out any) {
+	h.t.Helper()
+	if rec.Code != http.StatusOK {
+		h.t.Fatalf("status %d, want 200; body %s", rec.Code, rec.Body)
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), out); err != nil {
+		h.t.Fatalf("body %s: %v", rec.Body, err)
+	}
+}

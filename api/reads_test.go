@@ -180,6 +180,7 @@ func TestReadEndpointRoles(t *testing.T) {
 		{"GET", "/stats/sla", []string{"coordinator", "analyst", "admin"}},
 		{"GET", "/projections", []string{"coordinator", "admin"}},
 		{"GET", "/audit/replay?as_of=" + asOf, []string{"auditor", "admin"}},
+		{"GET", "/audit/verify", []string{"auditor", "admin"}},
 	} {
 		for _, r := range roles {
 			t.Run(ep.method+" "+ep.path+" as "+r.name, func(t *testing.T) {
