@@ -256,3 +256,33 @@ func TestQueueStreamShutdown(t *testing.T) {
 		}
 	}
 }
+
+// TestQueueStreamFromReadPosition: a client that loaded GET /queue and
+// resumes from its freshness position — which need not be a queue change —
+// gets the changes after it, not a reset.
+func TestQueueStreamFromReadPosition(t *testing.T) {
+	h := newReadHarness(t, readOptions{})
+	ts := httptest.NewServer(h.srv)
+	t.Cleanup(ts.Close)
+	h.placeOrder(residentA)
+	h.registerTeam(h.station(0).ID, 1, "errand") // the head is now a team event
+	var q queueRead
+	h.getInto(coordinator, api.APIPrefix+"/queue", &q)
+	if q.Freshness.Position != uint64(h.head()) || len(q.Rows) != 1 {
+		t.Fatalf("queue %+v, want one row at the head %d", q, h.head())
+	}
+	from := strconv.FormatUint(q.Freshness.Position, 10)
+	s, resp := openStream(t, ts.URL+api.APIPrefix+"/queue/stream?last_event_id="+from, h.bearer(coordinator))
+	if s == nil {
+		t.Fatalf("stream: status %d", resp.StatusCode)
+	}
+	s.nextEvent("hello")
+	next := h.placeOrder(residentB)
+	var c projections.QueueChange
+	if err := json.Unmarshal([]byte(s.nextEvent("change").Data), &c); err != nil {
+		t.Fatal(err)
+	}
+	if c.OrderID != next {
+		t.Fatalf("change %+v, want %s", c, next)
+	}
+}
