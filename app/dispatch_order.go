@@ -88,11 +88,21 @@ func (c *Commands) choose(ctx context.Context, o *domain.Order, named string) (*
 			return nil, err
 		}
 	}
-	teams, err := c.teams.Teams(ctx)
-	if err != nil {
-		return nil, err
+	var d domain.DispatchDecision
+	rank := func(teams []domain.TeamSnapshot) {
+		d = domain.RankTeamsSummary(o.DispatchOrder(), teams, c.cfg.DecisionSize)
 	}
-	d := domain.RankTeams(o.DispatchOrder(), teams).Summary(c.cfg.DecisionSize)
+	if v, ok := c.teams.(TeamViewer); ok {
+		if err := v.ViewTeams(ctx, rank); err != nil {
+			return nil, err
+		}
+	} else {
+		teams, err := c.teams.Teams(ctx)
+		if err != nil {
+			return nil, err
+		}
+		rank(teams)
+	}
 	if named != "" {
 		d.Chosen = named
 		return &d, nil

@@ -30,11 +30,17 @@ type TeamSource interface {
 type LogTeams struct {
 	store eventstore.Store
 
-	mu    sync.Mutex
-	from  eventstore.Position // the next read of $all starts here (inclusive)
-	teams map[string]*domain.TeamSnapshot
-	load  map[string]int
-	rates map[string][2]int // ratings, good ratings
+	mu   sync.Mutex
+	from eventstore.Position // the next read of $all starts here (inclusive)
+	// snaps are the teams as Teams returns them, sorted by id once sorted
+	// is true, with load and ratings kept current by the fold, so a call
+	// copies them instead of building and sorting 1,871 snapshots (the
+	// demo district) for every automatic offer. index finds a team in snaps.
+	snaps  []domain.TeamSnapshot
+	index  map[string]int
+	sorted bool
+	load   map[string]int
+	rates  map[string][2]int // ratings, good ratings
 }
 
 var _ TeamSource = (*LogTeams)(nil)
@@ -44,7 +50,7 @@ func NewLogTeams(store eventstore.Store) (*LogTeams, error) {
 	if store == nil {
 		return nil, errors.New("team source: store: required")
 	}
-	return &LogTeams{store: store, teams: map[string]*domain.TeamSnapshot{},
+	return &LogTeams{store: store, index: map[string]int{}, sorted: true,
 		load: map[string]int{}, rates: map[string][2]int{}}, nil
 }
 
@@ -59,23 +65,67 @@ var teamEventTypes = map[string]bool{
 	domain.EventTypeOrderRated: true,
 }
 
-// Teams returns every registered team, sorted by id.
+// Teams returns every registered team, sorted by id. The snapshots are the
+// caller's: their Skills share one backing array of their own, not the
+// fold's.
 func (s *LogTeams) Teams(ctx context.Context) ([]domain.TeamSnapshot, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.catchUp(ctx); err != nil {
+	if err := s.current(ctx); err != nil {
 		return nil, err
 	}
-	out := make([]domain.TeamSnapshot, 0, len(s.teams))
-	for id, t := range s.teams {
-		snap := *t
-		snap.Skills = slices.Clone(t.Skills)
-		snap.Load = max(s.load[id], 0)
-		snap.Ratings, snap.GoodRatings = s.rates[id][0], s.rates[id][1]
-		out = append(out, snap)
+	out := slices.Clone(s.snaps)
+	n := 0
+	for i := range out {
+		n += len(out[i].Skills)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].TeamID < out[j].TeamID })
+	skills := make([]domain.Category, 0, n)
+	for i := range out {
+		from := len(skills)
+		skills = append(skills, out[i].Skills...)
+		out[i].Skills = skills[from:len(skills):len(skills)]
+	}
 	return out, nil
+}
+
+// TeamViewer is a TeamSource that can lend its snapshots instead of copying
+// them. Automatic dispatch ranks through it when the source offers it: with
+// 1,871 teams the copy Teams makes costs more than the ranking.
+type TeamViewer interface {
+	TeamSource
+	// ViewTeams calls fn with every registered team, sorted by id, as of at
+	// least every event committed before the call began. fn runs under the
+	// source's lock: it must not modify the snapshots or their Skills, keep
+	// any reference to them after it returns, or call the source.
+	ViewTeams(ctx context.Context, fn func(teams []domain.TeamSnapshot)) error
+}
+
+var _ TeamViewer = (*LogTeams)(nil)
+
+// ViewTeams lends the fold's own snapshots to fn (TeamViewer).
+func (s *LogTeams) ViewTeams(ctx context.Context, fn func(teams []domain.TeamSnapshot)) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.current(ctx); err != nil {
+		return err
+	}
+	fn(s.snaps)
+	return nil
+}
+
+// current catches up with the log and puts the snapshots in id order.
+func (s *LogTeams) current(ctx context.Context) error {
+	if err := s.catchUp(ctx); err != nil {
+		return err
+	}
+	if !s.sorted {
+		sort.Slice(s.snaps, func(i, j int) bool { return s.snaps[i].TeamID < s.snaps[j].TeamID })
+		for i := range s.snaps {
+			s.index[s.snaps[i].TeamID] = i
+		}
+		s.sorted = true
+	}
+	return nil
 }
 
 func (s *LogTeams) catchUp(ctx context.Context) error {
@@ -114,18 +164,18 @@ func (s *LogTeams) fold(rec eventstore.RecordedEvent) error {
 	case domain.TeamResumed:
 		s.profile(e.TeamID, e.TeamProfile, true)
 	case domain.OrderOffered:
-		s.load[e.TeamID]++
+		s.addLoad(e.TeamID, 1)
 	case domain.OfferDeclined:
-		s.load[e.TeamID]--
+		s.addLoad(e.TeamID, -1)
 	case domain.OfferExpired:
-		s.load[e.TeamID]--
+		s.addLoad(e.TeamID, -1)
 	case domain.OfferWithdrawn:
-		s.load[e.TeamID]--
+		s.addLoad(e.TeamID, -1)
 	case domain.OrderCompleted:
-		s.load[e.TeamID]--
+		s.addLoad(e.TeamID, -1)
 	case domain.OrderCancelled:
 		if e.TeamID != "" {
-			s.load[e.TeamID]--
+			s.addLoad(e.TeamID, -1)
 		}
 	case domain.OrderRated:
 		r := s.rates[e.TeamID]
@@ -134,16 +184,39 @@ func (s *LogTeams) fold(rec eventstore.RecordedEvent) error {
 			r[1]++
 		}
 		s.rates[e.TeamID] = r
+		if i, ok := s.index[e.TeamID]; ok {
+			s.snaps[i].Ratings, s.snaps[i].GoodRatings = r[0], r[1]
+		}
 	}
 	return nil
 }
 
-func (s *LogTeams) active(id string) bool {
-	t, ok := s.teams[id]
-	return !ok || t.Active
+// addLoad changes a team's load; a snapshot never shows it below zero.
+func (s *LogTeams) addLoad(id string, d int) {
+	s.load[id] += d
+	if i, ok := s.index[id]; ok {
+		s.snaps[i].Load = max(s.load[id], 0)
+	}
 }
 
+func (s *LogTeams) active(id string) bool {
+	i, ok := s.index[id]
+	return !ok || s.snaps[i].Active
+}
+
+// profile records a team's profile. Its skills are cloned and never changed
+// in place afterwards (a new profile gets a new slice).
 func (s *LogTeams) profile(id string, p domain.TeamProfile, active bool) {
-	s.teams[id] = &domain.TeamSnapshot{TeamID: id, StationID: p.StationID, InstituteID: p.InstituteID,
-		Skills: slices.Clone(p.Skills), Capacity: p.Capacity, Active: active}
+	snap := domain.TeamSnapshot{TeamID: id, StationID: p.StationID, InstituteID: p.InstituteID,
+		Skills: slices.Clone(p.Skills), Capacity: p.Capacity, Active: active,
+		Load: max(s.load[id], 0), Ratings: s.rates[id][0], GoodRatings: s.rates[id][1]}
+	if i, ok := s.index[id]; ok {
+		s.snaps[i] = snap
+		return
+	}
+	if n := len(s.snaps); n > 0 && s.snaps[n-1].TeamID > id {
+		s.sorted = false
+	}
+	s.index[id] = len(s.snaps)
+	s.snaps = append(s.snaps, snap)
 }
