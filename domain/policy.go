@@ -1,10 +1,8 @@
 package domain
 
 import (
-	"cmp"
 	"math"
 	"slices"
-	"strings"
 )
 
 // PolicyVersion names the ranking rules below. It is recorded in every
@@ -160,24 +158,8 @@ func RankTeams(order DispatchOrder, teams []TeamSnapshot) DispatchDecision {
 			Score:    score(tier, t.Load, rate),
 		})
 	}
-	slices.SortFunc(d.Candidates, func(a, b Candidate) int {
-		if c := cmp.Compare(a.Tier.rank(), b.Tier.rank()); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(a.Load, b.Load); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(b.GoodRate, a.GoodRate); c != 0 {
-			return c
-		}
-		return strings.Compare(a.TeamID, b.TeamID)
-	})
-	slices.SortFunc(d.Excluded, func(a, b Exclusion) int {
-		if c := cmp.Compare(a.Tier.rank(), b.Tier.rank()); c != 0 {
-			return c
-		}
-		return strings.Compare(a.TeamID, b.TeamID)
-	})
+	slices.SortFunc(d.Candidates, compareCandidates)
+	slices.SortFunc(d.Excluded, compareExclusions)
 	d.CandidateCount = len(d.Candidates)
 	if best, ok := d.Best(); ok {
 		d.Chosen = best

@@ -1,0 +1,94 @@
+package domain
+
+import (
+	"cmp"
+	"math"
+	"slices"
+	"strings"
+)
+
+// compareCandidates is the ranking's order: tier, then lower load, then
+// higher good-rating rate, then team id. With unique team ids it is total.
+func compareCandidates(a, b Candidate) int {
+	if c := cmp.Compare(a.Tier.rank(), b.Tier.rank()); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Load, b.Load); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(b.GoodRate, a.GoodRate); c != 0 {
+		return c
+	}
+	return strings.Compare(a.TeamID, b.TeamID)
+}
+
+// compareExclusions orders exclusions by tier, then team id.
+func compareExclusions(a, b Exclusion) int {
+	if c := cmp.Compare(a.Tier.rank(), b.Tier.rank()); c != 0 {
+		return c
+	}
+	return strings.Compare(a.TeamID, b.TeamID)
+}
+
+// RankTeamsSummary returns what RankTeams(order, teams).Summary(n) returns,
+// without ranking every team: it keeps only the best n candidates and the
+// first n exclusions a summary records, and counts the rest. Automatic
+// dispatch ranks a whole district (1,871 teams in the demo) for every offer
+// and records ten of each; sorting every candidate to keep ten was most of
+// the policy's cost. A negative n counts as 0.
+func RankTeamsSummary(order DispatchOrder, teams []TeamSnapshot, n int) DispatchDecision {
+	n = max(n, 0)
+	d := DispatchDecision{PolicyVersion: PolicyVersion}
+	// The best candidate is chosen even when none is recorded (n = 0).
+	var cands []Candidate
+	var excl []Exclusion
+	for _, t := range teams {
+		tier := tierOf(order, t)
+		if reason, out := exclusionOf(order, t); out {
+			if d.ExcludedByReason == nil {
+				d.ExcludedByReason = map[ExclusionReason]int{}
+			}
+			d.ExcludedByReason[reason]++
+			d.ExcludedCount++
+			if reason != ExcludedLacksSkill {
+				excl = keepBest(excl, Exclusion{TeamID: t.TeamID, Tier: tier, Reason: reason}, n, compareExclusions)
+			}
+			continue
+		}
+		d.CandidateCount++
+		if len(cands) == max(n, 1) && t.Load > cands[len(cands)-1].Load && tier.rank() >= cands[len(cands)-1].Tier.rank() {
+			continue // cannot enter the kept ones: spares the rate and score
+		}
+		rate := GoodRate(t.Ratings, t.GoodRatings)
+		cands = keepBest(cands, Candidate{
+			TeamID: t.TeamID, Tier: tier, Load: t.Load, Capacity: t.Capacity,
+			GoodRate: roundRate(rate),
+			Score:    score(tier, t.Load, rate),
+		}, max(n, 1), compareCandidates)
+	}
+	if len(cands) > 0 {
+		d.Chosen = cands[0].TeamID
+		d.Candidates = cands[:min(n, len(cands)):min(n, len(cands))]
+	}
+	d.Excluded = excl
+	return d
+}
+
+// keepBest inserts v into top, sorted by compare and at most n long, when
+// it is among the n smallest seen.
+func keepBest[T any](top []T, v T, n int, compare func(a, b T) int) []T {
+	if n == 0 || (len(top) == n && compare(v, top[n-1]) >= 0) {
+		return top
+	}
+	i, _ := slices.BinarySearchFunc(top, v, compare)
+	if len(top) < n {
+		var zero T
+		top = append(top, zero)
+	}
+	copy(top[i+1:], top[i:len(top)-1])
+	top[i] = v
+	return top
+}
+
+// roundRate is a good-rating rate as a Candidate records it.
+func roundRate(r float64) float64 { return math.Round(r*1e4) / 1e4 }
