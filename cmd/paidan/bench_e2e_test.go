@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestBenchE2EShort runs the end-to-end benchmark briefly with 4 clients
+// and checks that the JSON report has every field with sane values: work
+// was done, percentiles are ordered, nothing failed on the server's side.
+func TestBenchE2EShort(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a server and registers 1,871 teams")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	var progress lockedBuffer
+	res, err := runBenchE2E(ctx, e2eConfig{Clients: 4, Warmup: 300 * time.Millisecond, Duration: 2 * time.Second,
+		Rate: 100, LagSettle: 300 * time.Millisecond, LagDuration: time.Second, Progress: &progress, ServerLog: &progress})
+	if err != nil {
+		t.Fatalf("bench e2e: %v\n%s", err, progress.String())
+	}
+	raw, err := json.Marshal(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fields map[string]any
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"commands_per_sec", "command_p50_ms", "command_p99_ms", "lifecycles_per_sec",
+		"offer_latency_p99_ms", "projection_lag_p99_ms", "errors_by_status", "clients", "commands_per_cpu_sec"} {
+		if _, ok := fields[k]; !ok {
+			t.Errorf("the report has no %q: %s", k, raw)
+		}
+	}
+	positive := []struct {
+		name string
+		v    float64
+	}{
+		{"commands_per_sec", res.CommandsPerSec}, {"command_p50_ms", res.CommandP50Ms},
+		{"lifecycles_per_sec", res.LifecyclesPerS}, {"offer_latency_p99_ms", res.OfferLatencyP99Ms},
+		{"projection_lag_p99_ms", res.ProjectionLagP99Ms}, {"lag_samples", float64(res.LagSamples)},
+	}
+	for _, p := range positive {
+		if !(p.v > 0) {
+			t.Errorf("%s: expected a positive value, found %v (%s)", p.name, p.v, raw)
+		}
+	}
+	ordered := []struct {
+		name     string
+		p50, p99 float64
+	}{
+		{"command", res.CommandP50Ms, res.CommandP99Ms},
+		{"offer latency", res.OfferLatencyP50Ms, res.OfferLatencyP99Ms},
+		{"projection lag", res.ProjectionLagP50Ms, res.ProjectionLagP99Ms},
+	}
+	for _, o := range ordered {
+		if o.p50 > o.p99 {
+			t.Errorf("%s: expected p50 ≤ p99, found %v > %v", o.name, o.p50, o.p99)
+		}
+	}
+	// Four commands make a lifecycle; those under way at either end of the
+	// window are counted as commands but not as lifecycles.
+	if res.Commands < 4*res.Lifecycles {
+		t.Errorf("expected at least 4 commands per lifecycle, found %d commands for %d lifecycles", res.Commands, res.Lifecycles)
+	}
+	for status, n := range res.ErrorsByStatus {
+		if strings.HasPrefix(status, "5") || status == "transport" || status == "offer_timeout" || status == "offer_escalated" {
+			t.Errorf("expected no server errors, found %d × %s (%v)", n, status, res.ErrorsByStatus)
+		}
+	}
+	if res.LagStale != 0 {
+		t.Errorf("expected every lag probe to reach its position, %d did not", res.LagStale)
+	}
+}
