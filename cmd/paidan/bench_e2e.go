@@ -88,8 +88,11 @@ type e2eResult struct {
 	LagStale           int            `json:"lag_stale"`
 	ErrorsByStatus     map[string]int `json:"errors_by_status"`
 	StreamResets       int            `json:"stream_resets"`
-	GOMAXPROCS         int            `json:"gomaxprocs"`
-	CPUSeconds         float64        `json:"cpu_seconds"`
+	// OfferReadBacks counts orders read because the stream was quiet or
+	// lost changes.
+	OfferReadBacks int     `json:"offer_read_backs"`
+	GOMAXPROCS     int     `json:"gomaxprocs"`
+	CPUSeconds     float64 `json:"cpu_seconds"`
 	// CommandsPerCPUSec is commands over the process's CPU seconds in the
 	// measured phase: steadier than the wall-clock rate on a shared machine.
 	CommandsPerCPUSec float64 `json:"commands_per_cpu_sec"`
@@ -169,7 +172,7 @@ func printE2E(w io.Writer, r e2eResult) {
 	for _, k := range keys {
 		fmt.Fprintf(w, " %s:%d", k, r.ErrorsByStatus[k])
 	}
-	fmt.Fprintln(w)
+	fmt.Fprintf(w, "  (queue stream resets %d, orders read back %d)\n", r.StreamResets, r.OfferReadBacks)
 	fmt.Fprintf(w, "process CPU             %.1f s over the measured phase (%.0f commands per CPU-second)\n", r.CPUSeconds, r.CommandsPerCPUSec)
 }
 
@@ -231,7 +234,8 @@ func runBenchE2E(ctx context.Context, cfg e2eConfig) (res e2eResult, err error) 
 	}
 	lctx, stopLoad := context.WithCancel(ctx)
 	defer stopLoad()
-	watcher := newOfferWatcher(srv.url, coord, client)
+	// The stream lasts the whole run: its client has no overall timeout.
+	watcher := newOfferWatcher(srv.url, coord, &http.Client{Transport: tr})
 	ready := make(chan struct{})
 	var watching sync.WaitGroup
 	watching.Add(1)
@@ -333,6 +337,7 @@ func summarise(cfg e2eConfig, stats []clientStats, elapsed time.Duration) e2eRes
 		offers = append(offers, s.offerLat...)
 		seen = append(seen, s.offerSeen...)
 		res.Lifecycles += s.lifecycles
+		res.OfferReadBacks += s.readBacks
 		for k, v := range s.errors {
 			res.ErrorsByStatus[k] += v
 		}

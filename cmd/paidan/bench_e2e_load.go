@@ -65,6 +65,7 @@ type clientStats struct {
 	offerLat   []time.Duration // OrderOffered time − OrderPlaced time
 	offerSeen  []time.Duration // place answered → offer seen on the stream
 	errors     map[string]int  // by status ("409", "transport", "offer_timeout", …)
+	readBacks  int             // offers looked for by reading the order
 }
 
 func (s *clientStats) fail(what string) {
@@ -202,9 +203,7 @@ func (l *e2eLoad) lifecycle(ctx context.Context, r *rand.Rand, st *clientStats) 
 		st.fail("bad_body")
 		return
 	}
-	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	offer, ok := l.offers.await(wctx, placed.OrderID)
-	cancel()
+	offer, ok := l.awaitOffer(ctx, st, placed.OrderID, rtok)
 	if !ok {
 		if ctx.Err() == nil {
 			st.fail("offer_timeout")
@@ -215,7 +214,7 @@ func (l *e2eLoad) lifecycle(ctx context.Context, r *rand.Rand, st *clientStats) 
 		st.fail("offer_" + offer.Status)
 		return
 	}
-	if l.phase.Load() == phaseMeasure {
+	if l.phase.Load() == phaseMeasure && !offer.Seen.IsZero() {
 		st.offerLat = append(st.offerLat, offer.Latency)
 		st.offerSeen = append(st.offerSeen, offer.Seen.Sub(placedAt))
 	}
@@ -237,6 +236,55 @@ func (l *e2eLoad) lifecycle(ctx context.Context, r *rand.Rand, st *clientStats) 
 	if l.phase.Load() == phaseMeasure {
 		st.lifecycles++
 	}
+}
+
+// awaitOffer waits for the order's offer on the queue stream. When the
+// stream says it may have lost changes, or nothing came for a while, it
+// reads the order instead (an offer found so has no Seen time).
+func (l *e2eLoad) awaitOffer(ctx context.Context, st *clientStats, orderID, tok string) (e2eOffer, bool) {
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		o, got, _ := l.offers.await(wctx, orderID)
+		cancel()
+		if got {
+			return o, true
+		}
+		if ctx.Err() != nil {
+			return e2eOffer{}, false
+		}
+		// The stream lost changes or was quiet: read the order.
+		st.readBacks++
+		if o, ok := l.readOffer(ctx, orderID, tok); ok {
+			return o, true
+		}
+	}
+	return e2eOffer{}, false
+}
+
+// readOffer reads the order's status and team from the orders read model.
+func (l *e2eLoad) readOffer(ctx context.Context, orderID, tok string) (e2eOffer, bool) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, l.base+"/orders/"+orderID, nil)
+	if err != nil {
+		return e2eOffer{}, false
+	}
+	req.Header["Authorization"] = []string{"Bearer " + tok}
+	resp, err := l.client.Do(req)
+	if err != nil {
+		return e2eOffer{}, false
+	}
+	defer resp.Body.Close()
+	var v struct {
+		Status string `json:"status"`
+		TeamID string `json:"team_id"`
+	}
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&v) != nil {
+		return e2eOffer{}, false
+	}
+	if v.Status == "offered" || v.Status == "escalated" {
+		return e2eOffer{Status: v.Status, TeamID: v.TeamID}, true
+	}
+	return e2eOffer{}, false
 }
 
 // command sends one command and records it. In the lag phases it first

@@ -38,11 +38,14 @@ type offerWatcher struct {
 	early   map[string]e2eOffer // offers seen before their client asked
 	lastID  uint64
 	resets  int
+	// lost is closed, and replaced, when the stream said changes were lost
+	// (a reset) or broke: waiting clients read their order instead.
+	lost chan struct{}
 }
 
 func newOfferWatcher(url, token string, client *http.Client) *offerWatcher {
 	return &offerWatcher{url: url, token: token, client: client,
-		waiting: map[string]chan e2eOffer{}, early: map[string]e2eOffer{}}
+		waiting: map[string]chan e2eOffer{}, early: map[string]e2eOffer{}, lost: make(chan struct{})}
 }
 
 // run reads the stream until ctx ends, reconnecting after its last event
@@ -51,6 +54,7 @@ func (w *offerWatcher) run(ctx context.Context, ready chan<- struct{}) {
 	once := sync.Once{}
 	for ctx.Err() == nil {
 		_ = w.stream(ctx, func() { once.Do(func() { close(ready) }) })
+		w.signalLost()
 		select {
 		case <-ctx.Done():
 		case <-time.After(50 * time.Millisecond):
@@ -100,6 +104,7 @@ func (w *offerWatcher) stream(ctx context.Context, opened func()) error {
 				w.mu.Lock()
 				w.resets++
 				w.mu.Unlock()
+				w.signalLost()
 			}
 		}
 	}
@@ -140,26 +145,43 @@ func (w *offerWatcher) change(data []byte) {
 	w.early[c.OrderID] = o
 }
 
+// signalLost wakes every waiting client to read its order: an offer may
+// have gone by unseen.
+func (w *offerWatcher) signalLost() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	close(w.lost)
+	w.lost = make(chan struct{})
+}
+
 // await returns the order's offer (or escalation) once the stream carried
-// it, or false when ctx ends first.
-func (w *offerWatcher) await(ctx context.Context, orderID string) (e2eOffer, bool) {
+// it (true, true); or false, true when the stream may have lost it; or
+// false, false when ctx ended first.
+func (w *offerWatcher) await(ctx context.Context, orderID string) (e2eOffer, bool, bool) {
 	w.mu.Lock()
 	if o, ok := w.early[orderID]; ok {
 		delete(w.early, orderID)
 		w.mu.Unlock()
-		return o, true
+		return o, true, true
 	}
 	ch := make(chan e2eOffer, 1)
 	w.waiting[orderID] = ch
+	lost := w.lost
 	w.mu.Unlock()
-	select {
-	case o := <-ch:
-		return o, true
-	case <-ctx.Done():
+	forget := func() {
 		w.mu.Lock()
 		delete(w.waiting, orderID)
 		w.mu.Unlock()
-		return e2eOffer{}, false
+	}
+	select {
+	case o := <-ch:
+		return o, true, true
+	case <-lost:
+		forget()
+		return e2eOffer{}, false, true
+	case <-ctx.Done():
+		forget()
+		return e2eOffer{}, false, false
 	}
 }
 
