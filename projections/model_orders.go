@@ -130,15 +130,18 @@ func OrdersDefinition() Definition {
 				stars             BIGINT,
 				volunteer_hours   DOUBLE PRECISION NOT NULL,
 				revision          BIGINT NOT NULL,
-				position          BIGINT NOT NULL,
-				to_first_offer_ms BIGINT,
-				to_accept_ms      BIGINT,
-				to_complete_ms    BIGINT,
-				redispatches      BIGINT NOT NULL
+				position          BIGINT NOT NULL
 			)`,
 			`CREATE INDEX {orders}_resident ON {orders} (resident, placed_at)`,
 			`CREATE INDEX {orders}_team ON {orders} (team_id, placed_at)`,
 			`CREATE INDEX {orders}_placed ON {orders} (placed_at)`,
+		}}, {Version: 2, Statements: []string{
+			// The SLA figures moved here from their own table. Rows written
+			// before this version have them empty until a rebuild.
+			`ALTER TABLE {orders} ADD COLUMN to_first_offer_ms BIGINT`,
+			`ALTER TABLE {orders} ADD COLUMN to_accept_ms BIGINT`,
+			`ALTER TABLE {orders} ADD COLUMN to_complete_ms BIGINT`,
+			`ALTER TABLE {orders} ADD COLUMN redispatches BIGINT NOT NULL DEFAULT 0`,
 			`CREATE INDEX {orders}_category ON {orders} (category, placed_at)`,
 		}}},
 		New: newOrdersModel,

@@ -283,3 +283,21 @@ func TestRebuildBeyondItsCache(t *testing.T) {
 		golden(t, "readmodels.golden", dump(t, v, modelTables()...))
 	})
 }
+
+// TestMigrationsUpgradeAnEarlierSchema creates the orders table as its first
+// version had it, then lets the pipeline migrate it and replay the log.
+func TestMigrationsUpgradeAnEarlierSchema(t *testing.T) {
+	backends(t, func(t *testing.T, open func(*testing.T) *projections.Views) {
+		s, v := newMemstore(t), open(t)
+		head := writeLog(t, s, goldenLog)
+		first := projections.OrdersDefinition()
+		first.Migrations = first.Migrations[:1]
+		if err := v.Migrate(context.Background(), first); err != nil {
+			t.Fatal(err)
+		}
+		p := readModelPipeline(t, s, v, projections.PipelineConfig{})
+		runPipeline(t, p)
+		waitFor(t, p, head)
+		golden(t, "readmodels.golden", dump(t, v, modelTables()...))
+	})
+}
