@@ -46,8 +46,9 @@ type PipelineConfig struct {
 	// BatchInterval caps how long a batch stays open while more events are
 	// buffered; optional, default 200ms.
 	BatchInterval time.Duration
-	// CacheRows is how many rows a projection keeps cached between batches
-	// before forgetting them; optional, default 100000.
+	// CacheRows is how many rows (roughly 1 KiB each) a projection keeps
+	// cached between batches before forgetting them and reading rows back
+	// as needed; optional, default 20000.
 	CacheRows int
 	// MaxRetries is how often a failing event is retried before it is parked;
 	// optional, default 3. RetryInterval is the first backoff (doubling,
@@ -74,7 +75,7 @@ func (c *PipelineConfig) setDefaults() {
 		c.BatchInterval = 200 * time.Millisecond
 	}
 	if c.CacheRows == 0 {
-		c.CacheRows = 100_000
+		c.CacheRows = 20_000
 	}
 	if c.MaxRetries == 0 {
 		c.MaxRetries = 3
