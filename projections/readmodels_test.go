@@ -301,3 +301,18 @@ func TestMigrationsUpgradeAnEarlierSchema(t *testing.T) {
 		golden(t, "readmodels.golden", dump(t, v, modelTables()...))
 	})
 }
+
+// TestLiveWithATinyRowCache forgets cached rows after almost every batch, so
+// the models read nearly every row back from the tables: loading a row must
+// give back exactly what was saved.
+func TestLiveWithATinyRowCache(t *testing.T) {
+	backends(t, func(t *testing.T, open func(*testing.T) *projections.Views) {
+		s, v := newMemstore(t), open(t)
+		head := writeLog(t, s, goldenLog)
+		p := readModelPipeline(t, s, v, projections.PipelineConfig{CacheRows: 3, BatchSize: 7})
+		runPipeline(t, p)
+		waitFor(t, p, head)
+		golden(t, "readmodels.golden", dump(t, v, modelTables()...))
+		assertNothingParked(t, v)
+	})
+}
