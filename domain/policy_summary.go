@@ -42,13 +42,19 @@ func RankTeamsSummary(order DispatchOrder, teams []TeamSnapshot, n int) Dispatch
 	// The best candidate is chosen even when none is recorded (n = 0).
 	var cands []Candidate
 	var excl []Exclusion
+	// Counted in an array: a map increment per team was a third of the cost.
+	var counts [len(exclusionReasons)]int
 	for _, t := range teams {
 		tier := tierOf(order, t)
 		if reason, out := exclusionOf(order, t); out {
-			if d.ExcludedByReason == nil {
-				d.ExcludedByReason = map[ExclusionReason]int{}
+			if i := reasonIndex(reason); i < len(exclusionReasons) {
+				counts[i]++
+			} else {
+				if d.ExcludedByReason == nil {
+					d.ExcludedByReason = map[ExclusionReason]int{}
+				}
+				d.ExcludedByReason[reason]++
 			}
-			d.ExcludedByReason[reason]++
 			d.ExcludedCount++
 			if reason != ExcludedLacksSkill {
 				excl = keepBest(excl, Exclusion{TeamID: t.TeamID, Tier: tier, Reason: reason}, n, compareExclusions)
@@ -56,8 +62,14 @@ func RankTeamsSummary(order DispatchOrder, teams []TeamSnapshot, n int) Dispatch
 			continue
 		}
 		d.CandidateCount++
-		if len(cands) == max(n, 1) && t.Load > cands[len(cands)-1].Load && tier.rank() >= cands[len(cands)-1].Tier.rank() {
-			continue // cannot enter the kept ones: spares the rate and score
+		if k := max(n, 1); len(cands) == k {
+			// Ranked after the last one kept whatever its rate: skip computing
+			// the rate and score (most of a district, once the kept ones are
+			// from the order's institute).
+			last := cands[k-1]
+			if r := tier.rank(); r > last.Tier.rank() || (r == last.Tier.rank() && t.Load > last.Load) {
+				continue
+			}
 		}
 		rate := GoodRate(t.Ratings, t.GoodRatings)
 		cands = keepBest(cands, Candidate{
@@ -71,7 +83,30 @@ func RankTeamsSummary(order DispatchOrder, teams []TeamSnapshot, n int) Dispatch
 		d.Candidates = cands[:min(n, len(cands)):min(n, len(cands))]
 	}
 	d.Excluded = excl
+	for i, c := range counts {
+		if c == 0 {
+			continue
+		}
+		if d.ExcludedByReason == nil {
+			d.ExcludedByReason = map[ExclusionReason]int{}
+		}
+		d.ExcludedByReason[exclusionReasons[i]] = c
+	}
 	return d
+}
+
+// exclusionReasons are the reasons exclusionOf gives, for counting.
+var exclusionReasons = [...]ExclusionReason{ExcludedSuspended, ExcludedLacksSkill, ExcludedDeclinedBefore, ExcludedAtCapacity}
+
+// reasonIndex is r's place in exclusionReasons, or its length for a reason
+// not listed there (counted in the map directly).
+func reasonIndex(r ExclusionReason) int {
+	for i, x := range exclusionReasons {
+		if x == r {
+			return i
+		}
+	}
+	return len(exclusionReasons)
 }
 
 // keepBest inserts v into top, sorted by compare and at most n long, when
