@@ -68,20 +68,8 @@ func EventFromRecorded(r eventstore.RecordedEvent) Event {
 // the event ID, the payload the event's data.
 func newEventMessage(r eventstore.RecordedEvent) *message.Message {
 	msg := message.NewMessage(uuid.UUID(r.ID).String(), r.Data)
-	if len(r.Metadata) > 0 {
-		var meta map[string]any
-		if json.Unmarshal(r.Metadata, &meta) == nil {
-			for k, v := range meta {
-				if reserved(k) {
-					k = "event_" + k
-				}
-				if s, ok := v.(string); ok {
-					msg.Metadata.Set(k, s)
-				} else if b, err := json.Marshal(v); err == nil {
-					msg.Metadata.Set(k, string(b))
-				}
-			}
-		}
+	if len(r.Metadata) > 0 && !setFlatMetadata(msg, r.Metadata) {
+		setMetadata(msg, r.Metadata)
 	}
 	msg.Metadata.Set(KeyKind, KindEvent)
 	msg.Metadata.Set(KeyStream, r.StreamID)
@@ -90,6 +78,27 @@ func newEventMessage(r eventstore.RecordedEvent) *message.Message {
 	msg.Metadata.Set(KeyType, r.Type)
 	msg.Metadata.Set(KeyCreated, r.Created.UTC().Format(time.RFC3339Nano))
 	return msg
+}
+
+// setMetadata copies any JSON object's members into msg's metadata: strings
+// as they are, other values as JSON; keys that name the message's own
+// metadata get an "event_" prefix. Metadata that is not an object is
+// dropped.
+func setMetadata(msg *message.Message, data []byte) {
+	var meta map[string]any
+	if json.Unmarshal(data, &meta) != nil {
+		return
+	}
+	for k, v := range meta {
+		if reserved(k) {
+			k = "event_" + k
+		}
+		if s, ok := v.(string); ok {
+			msg.Metadata.Set(k, s)
+		} else if b, err := json.Marshal(v); err == nil {
+			msg.Metadata.Set(k, string(b))
+		}
+	}
 }
 
 func reserved(k string) bool {
