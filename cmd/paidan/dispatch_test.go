@@ -52,6 +52,14 @@ func TestDispatcherOnTheOffersReadModel(t *testing.T) {
 	piped := make(chan error, 1)
 	go func() { piped <- pipe.Run(pctx) }()
 	t.Cleanup(func() {
+		// Stopped with a batch open, the pipeline would hold the read
+		// models' writer and its shutdown would race its own handlers
+		// (settleProjections says why): let it apply the log first.
+		sctx, settled := context.WithTimeout(ctx, 30*time.Second)
+		if err := settleProjections(sctx, store, pipe); err != nil {
+			t.Errorf("projections did not apply the log: %v", err)
+		}
+		settled()
 		stopPipe()
 		if err := <-piped; err != nil {
 			t.Errorf("pipeline: %v", err)

@@ -75,6 +75,12 @@ func (r *readSide) run(ctx context.Context) error {
 // head has no batch open. When the head cannot be read or is not reached in
 // time, serve stops the pipeline anyway.
 func (r *readSide) settle(ctx context.Context, store eventstore.Store) error {
+	return settleProjections(ctx, store, r.pipe)
+}
+
+// settleProjections waits for every projection of pipe to apply store's log
+// up to its head (see readSide.settle).
+func settleProjections(ctx context.Context, store eventstore.Store, pipe *projections.Pipeline) error {
 	head, err := store.ReadAll(ctx, eventstore.ReadAllOptions{From: eventstore.End, Direction: eventstore.Backwards, Limit: 1})
 	if err != nil {
 		return fmt.Errorf("read the log's head: %w", err)
@@ -82,7 +88,7 @@ func (r *readSide) settle(ctx context.Context, store eventstore.Store) error {
 	if len(head) == 0 {
 		return nil
 	}
-	return r.pipe.WaitFor(ctx, head[0].Position)
+	return pipe.WaitFor(ctx, head[0].Position)
 }
 
 // caughtUp is the readiness check of the read models: ready once every
