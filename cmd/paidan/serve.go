@@ -76,6 +76,9 @@ func runServe(ctx context.Context, cfg ops.Config, out, logOut io.Writer) (err e
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return fmt.Errorf("data directory %s: %w", cfg.DataDir, err)
 	}
+	if err := claimDataDir(cfg); err != nil {
+		return err
+	}
 	store, err := openStoreLogged(ctx, cfg, log.With("component", "eventstore"))
 	if err != nil {
 		return err

@@ -2,9 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/paidan/paidan/eventstore"
 	"github.com/paidan/paidan/eventstore/embedded"
@@ -74,4 +78,54 @@ func (h routineErrors) WithAttrs(attrs []slog.Attr) slog.Handler {
 
 func (h routineErrors) WithGroup(name string) slog.Handler {
 	return routineErrors{h.Handler.WithGroup(name)}
+}
+
+// storeKindFile records in the data directory which kind of event store its
+// checkpoints belong to.
+const storeKindFile = "store-kind"
+
+// Store kinds recorded in storeKindFile.
+const (
+	storeEmbedded     = "embedded"
+	storeEventStoreDB = "eventstoredb"
+)
+
+func storeKind(cfg ops.Config) string {
+	if cfg.ESDBURL != "" {
+		return storeEventStoreDB
+	}
+	return storeEmbedded
+}
+
+// claimDataDir records the store kind in a new data directory, and refuses a
+// data directory used with the other kind. The dispatcher's checkpoint and the
+// SQLite read models' checkpoints there are positions in one store's log;
+// positions of the embedded store mean nothing on EventStoreDB (and the other
+// way round), so following the other log from them would skip events or
+// fail, silently.
+func claimDataDir(cfg ops.Config) error {
+	path := filepath.Join(cfg.DataDir, storeKindFile)
+	want := storeKind(cfg)
+	data, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		// A data directory from before the record: its embedded store file
+		// says which log its checkpoints follow.
+		if _, serr := os.Stat(filepath.Join(cfg.DataDir, eventsFileName)); serr == nil {
+			data = []byte(storeEmbedded)
+			break
+		}
+		if err := os.WriteFile(path, []byte(want+"\n"), 0o640); err != nil {
+			return fmt.Errorf("record the store kind in %s: %w", path, err)
+		}
+		return nil
+	case err != nil:
+		return fmt.Errorf("read the store kind %s: %w", path, err)
+	}
+	if have := strings.TrimSpace(string(data)); have != want {
+		return fmt.Errorf("the data directory %s (%s / --%s) holds the read models and checkpoints of the %s event store, "+
+			"and serve was asked to run on %s (%s / --%s); give it a data directory of its own",
+			cfg.DataDir, ops.EnvDataDir, ops.FlagDataDir, have, want, ops.EnvESDBURL, ops.FlagESDBURL)
+	}
+	return nil
 }
