@@ -207,8 +207,12 @@ func (s *LogTeams) active(id string) bool {
 // profile records a team's profile. Its skills are cloned and never changed
 // in place afterwards (a new profile gets a new slice).
 func (s *LogTeams) profile(id string, p domain.TeamProfile, active bool) {
+	skills := make([]domain.Category, len(p.Skills))
+	for i, c := range p.Skills {
+		skills[i] = internCategory(c)
+	}
 	snap := domain.TeamSnapshot{TeamID: id, StationID: p.StationID, InstituteID: p.InstituteID,
-		Skills: slices.Clone(p.Skills), Capacity: p.Capacity, Active: active,
+		Skills: skills, Capacity: p.Capacity, Active: active,
 		Load: max(s.load[id], 0), Ratings: s.rates[id][0], GoodRatings: s.rates[id][1]}
 	if i, ok := s.index[id]; ok {
 		s.snaps[i] = snap
@@ -219,4 +223,21 @@ func (s *LogTeams) profile(id string, p domain.TeamProfile, active bool) {
 	}
 	s.index[id] = len(s.snaps)
 	s.snaps = append(s.snaps, snap)
+}
+
+// categories are the known categories, whose text lives in the binary.
+var categories = domain.Categories()
+
+// internCategory returns the known category equal to c, so that the skills
+// of every team share a few strings instead of each holding its own copy
+// decoded from the log: ranking compares the order's category with every
+// skill of every team, and on a busy server scattered copies miss the CPU
+// cache (the comparisons were most of the ranking's time in bench e2e).
+func internCategory(c domain.Category) domain.Category {
+	for _, k := range categories {
+		if k == c {
+			return k
+		}
+	}
+	return c
 }

@@ -102,3 +102,30 @@ func TestLogTeamsCopiesAndOrder(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkLogTeamsRank measures automatic dispatch's ranking over the teams
+// LogTeams lends: 1,871 teams whose skills were decoded from the log.
+func BenchmarkLogTeamsRank(b *testing.B) {
+	f := newFixture(b, app.Config{})
+	ctx := context.Background()
+	cats := domain.Categories()
+	for i := range domain.DemoTeamCount {
+		f.team(fmt.Sprintf("t%04d", i), i%len(f.dir.Stations()), 10, cats[i%len(cats)], cats[(i+3)%len(cats)], cats[(i+5)%len(cats)])
+	}
+	src, err := app.NewLogTeams(f.mem)
+	if err != nil {
+		b.Fatal(err)
+	}
+	st := f.station(0)
+	order := domain.DispatchOrder{Category: domain.Category(string([]byte(domain.CategoryHealth))), StationID: st.ID, InstituteID: st.InstituteID}
+	b.ReportAllocs()
+	for b.Loop() {
+		var d domain.DispatchDecision
+		if err := src.ViewTeams(ctx, func(ts []domain.TeamSnapshot) { d = domain.RankTeamsSummary(order, ts, domain.DecisionRecordLimit) }); err != nil {
+			b.Fatal(err)
+		}
+		if d.CandidateCount == 0 {
+			b.Fatal("no candidates")
+		}
+	}
+}
