@@ -215,11 +215,22 @@ func (p *Pipeline) Run(ctx context.Context) (err error) {
 		router.AddNoPublisherHandler(name, name, source, p.runners[name].handle)
 	}
 
+	timerCtx, stopTimers := context.WithCancel(context.WithoutCancel(ctx))
+	var timers sync.WaitGroup
+	for _, name := range p.order {
+		timers.Add(1)
+		go func() {
+			defer timers.Done()
+			p.runners[name].timer(timerCtx)
+		}()
+	}
 	runErr := router.Run(ctx)
+	stopTimers()
+	timers.Wait()
 	// Handlers have returned: commit what the last batches applied.
 	var errs []error
 	for _, name := range p.order {
-		if err := p.runners[name].flush(); err != nil {
+		if err := p.runners[name].flushNow(); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -325,3 +325,42 @@ func TestLiveWithATinyRowCache(t *testing.T) {
 		assertNothingParked(t, v)
 	})
 }
+
+// TestStopMidCatchUpThenResume stops the pipeline while its projections are
+// catching up (batches open, SQLite's one writer in use), then starts a new
+// pipeline on the same read models: it must stop without waiting out the
+// router's close timeout, and the resumed models must equal a rebuild.
+func TestStopMidCatchUpThenResume(t *testing.T) {
+	backends(t, func(t *testing.T, open func(*testing.T) *projections.Views) {
+		s, v := newMemstore(t), open(t)
+		head := writeLog(t, s, projtest.Config{Seed: 9, Events: 6_000, Teams: 50})
+		p := readModelPipeline(t, s, v, projections.PipelineConfig{BatchSize: 1000, BatchInterval: 50 * time.Millisecond})
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- p.Run(ctx) }()
+		waitFor(t, p, 100)
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("pipeline stopped mid catch-up: %v", err)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatal("the pipeline did not stop within 20 s of its context ending: a projection is stuck")
+		}
+		if pos, _ := p.Position(projections.NameOrders); pos >= head {
+			t.Fatalf("orders reached the head (%d) before the stop; the test needs a stop mid catch-up", head)
+		}
+		p2 := readModelPipeline(t, s, v, projections.PipelineConfig{})
+		runPipeline(t, p2)
+		waitFor(t, p2, head)
+		fresh := open(t)
+		if _, err := projections.Rebuild(context.Background(), s, fresh, projections.RebuildConfig{
+			Projections: projections.Definitions(), Decode: projections.DecodeDomainFast}); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := dump(t, v, modelTables()...), dump(t, fresh, modelTables()...); got != want {
+			t.Errorf("resumed read models differ from a rebuild:\n%s", diffLines(want, got))
+		}
+	})
+}

@@ -57,8 +57,15 @@ type runner struct {
 	ctx     context.Context // for transactions: outlives every message
 	fail    func(projection string, p FailPoint) error
 
+	// work serialises the handler with the batch timer; it guards every
+	// field down to mu.
+	work       sync.Mutex
 	tx         *Tx
 	pending    eventstore.Position // applied in the open batch (== committed when none)
+	// rewind: a batch was lost outside a handler call (the timer's commit
+	// failed); the next message is refused so the source redelivers from
+	// the committed checkpoint.
+	rewind bool
 	count      int
 	batchStart time.Time
 	lastEvent  time.Time
@@ -124,6 +131,12 @@ func (r *runner) setCommitted(p eventstore.Position) {
 
 // handle is the watermill handler of the projection.
 func (r *runner) handle(msg *message.Message) error {
+	r.work.Lock()
+	defer r.work.Unlock()
+	if r.rewind {
+		r.rewind = false
+		return fmt.Errorf("%w: %s: a timed commit failed", errBatchLost, r.def.Name)
+	}
 	switch msg.Metadata.Get(KeyKind) {
 	case KindCaughtUp:
 		if err := r.flush(); err != nil {
@@ -196,6 +209,8 @@ func (r *runner) apply(ev *Event) error {
 // park records an event that kept failing and moves past it, in the batch
 // transaction, so the parking and the checkpoint commit together.
 func (r *runner) park(msg *message.Message, reason string) error {
+	r.work.Lock()
+	defer r.work.Unlock()
 	ev, err := EventFromMessage(msg)
 	if err != nil {
 		return fmt.Errorf("park: %w", err)
@@ -252,6 +267,41 @@ func (r *runner) maybeFlush(msg *message.Message) error {
 		return r.flush()
 	}
 	return nil
+}
+
+// flushDue commits the open batch if it is older than the batch interval:
+// a batch must not stay open, holding the writer (SQLite's one connection),
+// because no further message came (the source stopped, or is resubscribing).
+func (r *runner) flushDue() {
+	r.work.Lock()
+	defer r.work.Unlock()
+	if r.tx == nil || time.Since(r.batchStart) < r.cfg.interval {
+		return
+	}
+	if err := r.flush(); err != nil {
+		r.rewind = true
+	}
+}
+
+// flushNow commits the open batch, outside a handler call.
+func (r *runner) flushNow() error {
+	r.work.Lock()
+	defer r.work.Unlock()
+	return r.flush()
+}
+
+// timer runs flushDue until ctx ends.
+func (r *runner) timer(ctx context.Context) {
+	t := time.NewTicker(max(r.cfg.interval/2, time.Millisecond))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			r.flushDue()
+		}
+	}
 }
 
 // flush commits the open batch: changed rows and the checkpoint together.
