@@ -59,13 +59,13 @@ type runner struct {
 
 	// work serialises the handler with the batch timer; it guards every
 	// field down to mu.
-	work       sync.Mutex
-	tx         *Tx
-	pending    eventstore.Position // applied in the open batch (== committed when none)
+	work    sync.Mutex
+	tx      *Tx
+	pending eventstore.Position // applied in the open batch (== committed when none)
 	// rewind: a batch was lost outside a handler call (the timer's commit
 	// failed); the next message is refused so the source redelivers from
 	// the committed checkpoint.
-	rewind bool
+	rewind     bool
 	count      int
 	batchStart time.Time
 	lastEvent  time.Time
