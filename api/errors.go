@@ -116,7 +116,7 @@ func Classify(err error) Problem {
 			"the object was changed by another request at the same moment; reload it and retry", ""}
 	case errors.Is(err, eventstore.ErrUnavailable), errors.Is(err, eventstore.ErrNotLeader):
 		return Problem{http.StatusServiceUnavailable, CodeStoreUnavailable,
-			"the event store cannot be reached right now; nothing was changed, retry in a few seconds", ""}
+			"the event store cannot be reached right now, so the command may or may not have been recorded; retry in a few seconds with the same Idempotency-Key to apply it exactly once", ""}
 	case errors.Is(err, eventstore.ErrClosed):
 		return Problem{http.StatusServiceUnavailable, CodeUnavailable,
 			"the server is shutting down; retry in a few seconds", ""}
