@@ -150,42 +150,12 @@ func (r *ReadRoutes) waitForChange(ctx context.Context, pos eventstore.Position)
 	return false, err
 }
 
-// changesAfter returns the queue changes after the client's id. The feed
-// resets a reader whose id is not one of its changes while newer ones
-// exist, which is right for a trimmed feed but not for a client that
-// starts from a position that carried no queue change (a GET /queue's
-// freshness, a hello); such a client is served from the oldest change kept
-// when that is not newer than its id, since then nothing it lacks was
-// trimmed. That costs one pass over the kept changes, once per connection.
+// changesAfter returns the queue changes after the client's id, or reset
+// when some of them are no longer kept. The id need not be a change: a
+// hello's or a GET /queue's position is one too.
 func (r *ReadRoutes) changesAfter(ctx context.Context, after uint64) ([]projections.QueueChange, bool, projections.Freshness, error) {
-	now := r.cfg.Now()
-	ch, err := r.deps.Reader.QueueChangesAfter(ctx, after, streamPage, now)
-	if err != nil || !ch.Reset {
-		return ch.Changes, false, ch.Freshness, err
-	}
-	oldest, err := r.deps.Reader.QueueChangesAfter(ctx, 0, 1, now)
-	if err != nil {
-		return nil, false, projections.Freshness{}, err
-	}
-	if len(oldest.Changes) == 0 || oldest.Changes[0].ID > after {
-		return nil, true, ch.Freshness, nil
-	}
-	var out []projections.QueueChange
-	for from := oldest.Changes[0].ID; ; {
-		page, err := r.deps.Reader.QueueChangesAfter(ctx, from, streamPage, now)
-		if err != nil || page.Reset {
-			return nil, page.Reset, page.Freshness, err
-		}
-		for _, c := range page.Changes {
-			if c.ID > after {
-				out = append(out, c)
-			}
-		}
-		if len(out) > 0 || len(page.Changes) < streamPage {
-			return out, false, page.Freshness, nil
-		}
-		from = page.Changes[len(page.Changes)-1].ID
-	}
+	ch, err := r.deps.Reader.QueueChangesAfter(ctx, after, streamPage, r.cfg.Now())
+	return ch.Changes, ch.Reset, ch.Freshness, err
 }
 
 // sseWriter writes Server-Sent Events, remembering the first write error.

@@ -28,6 +28,11 @@ func (r *queueRow) dest() []any {
 		&r.SinceAt, nint{&r.OfferExpiresAt}, nint{&r.AcceptedAt}, nstr{&r.EscalationReason}, &r.Position}
 }
 
+func (r *queueRow) args(id string) []any {
+	return []any{id, r.Status, r.Category, r.Station, r.Institute, nullStr(r.Team), r.Rank, r.PlacedAt, r.SinceAt,
+		null(r.OfferExpiresAt), null(r.AcceptedAt), nullStr(r.EscalationReason), r.Position}
+}
+
 // queueChange is one entry of the change feed, keyed by the position of the
 // event that caused it: ids increase with the log, so SSE clients resume
 // with Last-Event-ID.
@@ -42,6 +47,18 @@ type queueChange struct {
 // queueChangesKept is how many changes the feed retains; a client resuming
 // from an older id reloads the queue instead.
 const queueChangesKept = 10_000
+
+// The feed's floor: the feed holds every change with an id above it, so a
+// client whose last id (a change's, or any position it read the queue at) is
+// at or above the floor misses nothing, and one below it must reload. It is
+// kept in queue_changes as the row with id 0 and op "floor", the position in
+// changed_at (no change has id 0: positions start at 1). Trimming raises it
+// to the newest change dropped; a rebuild, whose feed starts empty, sets it
+// to the last queue change it replayed. No row means nothing was lost.
+const (
+	feedFloorID = 0
+	opFloor     = "floor"
+)
 
 // QueueDefinition: the coordinators' live queue and its change feed.
 func QueueDefinition() Definition {
@@ -84,6 +101,12 @@ func QueueDefinition() Definition {
 				escalation_reason TEXT,
 				changed_at        BIGINT NOT NULL
 			)`,
+		}}, {Version: 2, Statements: []string{
+			// A feed kept before the floor existed may have been trimmed or
+			// rebuilt: assume everything before its oldest change was lost,
+			// which is how its readers treated it until now.
+			`INSERT INTO {queue_changes} (id, order_id, op, changed_at)
+				SELECT 0, '', 'floor', MIN(id) - 1 FROM {queue_changes} WHERE id > 0 HAVING COUNT(*) > 0`,
 		}}},
 		New: newQueueModel,
 	}
@@ -114,8 +137,12 @@ func newQueueModel(u *Unit) Model {
 				rank = excluded.rank, since_at = excluded.since_at, offer_expires_at = excluded.offer_expires_at,
 				accepted_at = excluded.accepted_at, escalation_reason = excluded.escalation_reason,
 				position = excluded.position`,
-				id.String(), r.Status, r.Category, r.Station, r.Institute, nullStr(r.Team), r.Rank, r.PlacedAt, r.SinceAt,
-				null(r.OfferExpiresAt), null(r.AcceptedAt), nullStr(r.EscalationReason), r.Position)
+				r.args(id.String())...)
+		},
+		Insert: &InsertSpec[uuid.UUID, queueRow]{
+			Table: "queue", Columns: "order_id, " + queueColumns,
+			Args:    func(id uuid.UUID, r queueRow) []any { return r.args(id.String()) },
+			Compare: compareUUID,
 		},
 		Delete: func(ctx context.Context, tx *Tx, id uuid.UUID) error {
 			return tx.Exec(ctx, `DELETE FROM {queue} WHERE order_id = $1`, id.String())
@@ -126,6 +153,10 @@ func newQueueModel(u *Unit) Model {
 		Load: func(context.Context, *Tx, int64) (queueChange, bool, error) { return queueChange{}, false, nil },
 		Save: func(ctx context.Context, tx *Tx, id int64, c queueChange) error {
 			r := c.Row
+			if c.Op == opFloor {
+				return tx.Exec(ctx, `INSERT INTO {queue_changes} (id, order_id, op, changed_at) VALUES ($1, '', $2, $3)
+					ON CONFLICT (id) DO UPDATE SET changed_at = excluded.changed_at`, feedFloorID, opFloor, c.ChangedAt)
+			}
 			if c.Op == "delete" {
 				if err := tx.Exec(ctx, `INSERT INTO {queue_changes} (id, order_id, op, changed_at) VALUES ($1, $2, $3, $4)
 					ON CONFLICT (id) DO NOTHING`, id, c.OrderID.String(), c.Op, c.ChangedAt); err != nil {
@@ -137,11 +168,19 @@ func newQueueModel(u *Unit) Model {
 				r.SinceAt, null(r.OfferExpiresAt), null(r.AcceptedAt), nullStr(r.EscalationReason), c.ChangedAt); err != nil {
 				return err
 			}
-			if id%256 == 0 {
-				return tx.Exec(ctx, `DELETE FROM {queue_changes} WHERE id < (SELECT MIN(id) FROM
-					(SELECT id FROM {queue_changes} ORDER BY id DESC LIMIT $1) AS kept)`, queueChangesKept)
+			if id%256 != 0 {
+				return nil
 			}
-			return nil
+			// Raise the floor to the newest change about to be dropped, then drop.
+			if err := tx.Exec(ctx, `INSERT INTO {queue_changes} (id, order_id, op, changed_at)
+				SELECT $1, '', $2, MAX(id) FROM {queue_changes} WHERE id > 0 AND id < (SELECT MIN(id) FROM
+					(SELECT id FROM {queue_changes} WHERE id > 0 ORDER BY id DESC LIMIT $3) AS kept)
+				HAVING COUNT(*) > 0
+				ON CONFLICT (id) DO UPDATE SET changed_at = excluded.changed_at`, feedFloorID, opFloor, queueChangesKept); err != nil {
+				return err
+			}
+			return tx.Exec(ctx, `DELETE FROM {queue_changes} WHERE id > 0 AND id < (SELECT MIN(id) FROM
+				(SELECT id FROM {queue_changes} WHERE id > 0 ORDER BY id DESC LIMIT $1) AS kept)`, queueChangesKept)
 		},
 	})
 	return m
@@ -218,9 +257,16 @@ func (m *queueModel) put(ctx context.Context, tx *Tx, ev *Event, id uuid.UUID, r
 		return err
 	}
 	if m.u.Rebuilding() {
-		return nil // a rebuilt feed starts empty: clients reload the queue
+		return m.raiseFloor(ctx, tx, ev)
 	}
 	return m.changes.Put(ctx, tx, int64(ev.Position), queueChange{OrderID: id, Op: "upsert", Row: r, ChangedAt: ms(ev.Created)})
+}
+
+// raiseFloor records, during a rebuild, that the rebuilt feed (which starts
+// empty) lacks the change ev made: clients that have not seen it reload the
+// queue. The row is cached, so a rebuild writes it once per batch.
+func (m *queueModel) raiseFloor(ctx context.Context, tx *Tx, ev *Event) error {
+	return m.changes.Put(ctx, tx, feedFloorID, queueChange{Op: opFloor, ChangedAt: int64(ev.Position)})
 }
 
 func (m *queueModel) remove(ctx context.Context, tx *Tx, ev *Event, id uuid.UUID) error {
@@ -232,7 +278,7 @@ func (m *queueModel) remove(ctx context.Context, tx *Tx, ev *Event, id uuid.UUID
 		return err
 	}
 	if m.u.Rebuilding() {
-		return nil
+		return m.raiseFloor(ctx, tx, ev)
 	}
 	return m.changes.Put(ctx, tx, int64(ev.Position), queueChange{OrderID: id, Op: "delete", ChangedAt: ms(ev.Created)})
 }

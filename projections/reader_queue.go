@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -175,15 +176,18 @@ type QueueChange struct {
 // QueueChanges is a page of the change feed.
 type QueueChanges struct {
 	Changes []QueueChange `json:"changes"`
-	// Reset: the client's last id is no longer in the feed (trimmed, or the
-	// queue was rebuilt); it must reload the queue and continue from
-	// Freshness.Position.
+	// Reset: changes after the client's last id are no longer in the feed
+	// (trimmed, or the queue was rebuilt); it must reload the queue and
+	// continue from Freshness.Position.
 	Reset     bool      `json:"reset"`
 	Freshness Freshness `json:"freshness"`
 }
 
-// QueueChangesAfter returns up to limit changes with ids above after (0: from
-// the oldest retained), computing rows' waiting times at now.
+// QueueChangesAfter returns up to limit changes with ids above after,
+// computing rows' waiting times at now. after is the last change id the
+// client has, or any position it read the queue at (a Freshness.Position;
+// 0 for the empty log): it need not be a change. Reset is set, with no
+// changes, only when changes after it are no longer kept.
 func (r *Reader) QueueChangesAfter(ctx context.Context, after uint64, limit int, now time.Time) (QueueChanges, error) {
 	if limit <= 0 || limit > 1000 {
 		limit = 1000
@@ -193,22 +197,20 @@ func (r *Reader) QueueChangesAfter(ctx context.Context, after uint64, limit int,
 	}
 	var out QueueChanges
 	fr, err := r.read(ctx, NameQueue, func(tx *sql.Tx) error {
-		if after > 0 {
-			var seen, newer int64
-			if err := tx.QueryRowContext(ctx, `SELECT
-				(SELECT COUNT(*) FROM queue_changes WHERE id = $1), (SELECT COUNT(*) FROM queue_changes WHERE id > $1)`,
-				int64(after)).Scan(&seen, &newer); err != nil {
-				return fmt.Errorf("queue changes: %w", err)
-			}
-			if seen == 0 && newer > 0 {
-				out.Reset = true
-				return nil
-			}
+		// The feed holds every change above its floor (see feedFloorID).
+		var floor int64
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(changed_at), 0) FROM queue_changes WHERE id = $1 AND op = $2`,
+			feedFloorID, opFloor).Scan(&floor); err != nil {
+			return fmt.Errorf("queue changes: %w", err)
+		}
+		if after < uint64(floor) {
+			out.Reset = true
+			return nil
 		}
 		rows, err := tx.QueryContext(ctx, `SELECT id, order_id, op, COALESCE(status, ''), COALESCE(category, ''),
 			COALESCE(station_id, ''), COALESCE(institute_id, ''), team_id, COALESCE(rank, 1), COALESCE(placed_at, 0),
 			COALESCE(since_at, 0), offer_expires_at, accepted_at, escalation_reason, changed_at
-			FROM queue_changes WHERE id > $1 ORDER BY id LIMIT $2`, int64(after), limit)
+			FROM queue_changes WHERE id > $1 ORDER BY id LIMIT $2`, int64(min(after, math.MaxInt64)), limit)
 		if err != nil {
 			return fmt.Errorf("queue changes: %w", err)
 		}

@@ -163,13 +163,55 @@ func TestQueueChangeFeedResumesOrResets(t *testing.T) {
 			t.Errorf("resume after %d: %d changes (reset %v), expected the %d later ones", mid.ID, len(rest.Changes), rest.Reset,
 				len(all.Changes)-len(all.Changes)/2-1)
 		}
-		// An id the feed never issued (or trimmed) predating newer changes: reload.
-		gone, err := r.QueueChangesAfter(ctx, all.Changes[0].ID-1, 10, time.Time{})
+		// A position that carried no queue change (a team event; where a
+		// client read the queue) with nothing trimmed: every change after it.
+		before, err := r.QueueChangesAfter(ctx, all.Changes[0].ID-1, 1000, time.Time{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if all.Changes[0].ID > 1 && !gone.Reset {
-			t.Errorf("resume after unknown id %d: reset false, expected true", all.Changes[0].ID-1)
+		if before.Reset || len(before.Changes) != len(all.Changes) {
+			t.Errorf("resume after %d, before the first change: %d changes (reset %v), expected all %d", all.Changes[0].ID-1,
+				len(before.Changes), before.Reset, len(all.Changes))
+		}
+	})
+}
+
+// TestQueueChangeFeedTrimmedResets: the feed keeps its newest 10,000 changes;
+// a client whose id predates a dropped change must reload, one at or after
+// the newest dropped change is served what follows.
+func TestQueueChangeFeedTrimmedResets(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: trimming needs a log of over 10,000 queue changes (about 25 s per backend with -race)")
+	}
+	backends(t, func(t *testing.T, open func(*testing.T) *projections.Views) {
+		_, v, _, r, _ := liveReadModels(t, open, projtest.Config{Seed: 5, Events: 12_200, Teams: 12, Interleave: 30})
+		ctx := context.Background()
+		kept := count(t, v, `SELECT COUNT(*) FROM queue_changes WHERE id > 0`)
+		if kept < 10_000 || kept > 10_000+256 {
+			t.Fatalf("the feed keeps %d changes, expected 10,000 to 10,256", kept)
+		}
+		oldest := count(t, v, `SELECT MIN(id) FROM queue_changes WHERE id > 0`)
+		for _, tc := range []struct {
+			name  string
+			after uint64
+			reset bool
+			n     int
+		}{
+			{"before a dropped change", 1, true, 0},
+			{"the empty log", 0, true, 0},
+			{"just before the oldest kept", uint64(oldest) - 1, false, 10},
+			{"the oldest kept", uint64(oldest), false, 10},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				got, err := r.QueueChangesAfter(ctx, tc.after, 10, time.Time{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got.Reset != tc.reset || len(got.Changes) != tc.n || (tc.n > 0 && got.Changes[0].ID <= tc.after) {
+					t.Errorf("after %d (oldest kept %d): %d changes, reset %v; expected %d, reset %v", tc.after, oldest,
+						len(got.Changes), got.Reset, tc.n, tc.reset)
+				}
+			})
 		}
 	})
 }
