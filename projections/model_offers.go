@@ -70,6 +70,15 @@ func newOffersModel(u *Unit) Model {
 				id.String(), r.OfferID, r.Team, r.Category, r.Station, r.Institute, r.OfferedAt, r.ExpiresAt, r.Automatic,
 				r.Attempt, r.Position)
 		},
+		Insert: &InsertSpec[uuid.UUID, offerRow]{
+			Table: "offers", Columns: `order_id, offer_id, team_id, category, station_id, institute_id, offered_at,
+				expires_at, automatic, attempt, position`,
+			Args: func(id uuid.UUID, r offerRow) []any {
+				return []any{id.String(), r.OfferID, r.Team, r.Category, r.Station, r.Institute, r.OfferedAt, r.ExpiresAt,
+					r.Automatic, r.Attempt, r.Position}
+			},
+			Compare: compareUUID,
+		},
 		Delete: func(ctx context.Context, tx *Tx, id uuid.UUID) error {
 			return tx.Exec(ctx, `DELETE FROM {offers} WHERE order_id = $1`, id.String())
 		},

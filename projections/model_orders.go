@@ -180,6 +180,11 @@ func newOrdersModel(u *Unit) Model {
 				to_complete_ms = excluded.to_complete_ms, redispatches = excluded.redispatches`,
 				r.args(id.String())...)
 		},
+		Insert: &InsertSpec[uuid.UUID, orderRow]{
+			Table: "orders", Columns: "order_id, " + orderColumns,
+			Args:    func(id uuid.UUID, r orderRow) []any { return r.args(id.String()) },
+			Compare: compareUUID,
+		},
 	})}
 }
 

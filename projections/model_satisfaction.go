@@ -100,6 +100,11 @@ func newSatisfactionModel(u *Unit) Model {
 				return tx.Exec(ctx, `INSERT INTO {satisfaction_pending} (order_id, completed_day) VALUES ($1, $2)
 					ON CONFLICT (order_id) DO UPDATE SET completed_day = excluded.completed_day`, id.String(), o.Day)
 			},
+			Insert: &InsertSpec[uuid.UUID, satOrder]{
+				Table: "satisfaction_pending", Columns: "order_id, completed_day",
+				Args:    func(id uuid.UUID, o satOrder) []any { return []any{id.String(), o.Day} },
+				Compare: compareUUID,
+			},
 			Delete: func(ctx context.Context, tx *Tx, id uuid.UUID) error {
 				return tx.Exec(ctx, `DELETE FROM {satisfaction_pending} WHERE order_id = $1`, id.String())
 			},

@@ -137,6 +137,11 @@ func newTeamsModel(u *Unit) Model {
 				return tx.Exec(ctx, `INSERT INTO {team_orders} (order_id, team_id, state) VALUES ($1, $2, $3)
 					ON CONFLICT (order_id) DO UPDATE SET team_id = excluded.team_id, state = excluded.state`, id.String(), o.Team, o.State)
 			},
+			Insert: &InsertSpec[uuid.UUID, teamOrder]{
+				Table: "team_orders", Columns: "order_id, team_id, state",
+				Args:    func(id uuid.UUID, o teamOrder) []any { return []any{id.String(), o.Team, o.State} },
+				Compare: compareUUID,
+			},
 			Delete: func(ctx context.Context, tx *Tx, id uuid.UUID) error {
 				return tx.Exec(ctx, `DELETE FROM {team_orders} WHERE order_id = $1`, id.String())
 			},

@@ -143,41 +143,28 @@ func (rb *rebuild) run(ctx context.Context) (RebuildResult, error) {
 	}
 	rb.head = h.Position
 
-	// Bulk: large transactions up to the head seen at the start. While every
-	// row is in memory the models need no database to apply events, so each
-	// batch is written on another goroutine while the next one is applied.
-	var (
-		written  = make(chan error, 1)
-		inflight bool
-	)
-	wait := func() error {
-		if !inflight {
-			return nil
-		}
-		inflight = false
-		return <-written
-	}
-	defer wait()
+	// Bulk: while every row fits in memory the models need no database, so
+	// they fold the whole log up to the head seen at the start and each row
+	// is inserted once, in key order, at the end (an order's half-dozen
+	// events make one row write, not one per batch). A unit that outgrows
+	// CacheRows is written then and forgets its rows; from there on batches
+	// are applied in transactions, reading rows back from the fresh tables.
 	for {
 		if rb.allAuthoritative() {
 			n, err := rb.replay(ctx, nil, rb.cfg.BatchEvents)
 			if err != nil {
 				return RebuildResult{}, err
 			}
-			writes := rb.snapshot()
-			if err := wait(); err != nil {
-				return RebuildResult{}, err
+			rb.compact()
+			if n < rb.cfg.BatchEvents || rb.overCache() {
+				if err := rb.insertAll(ctx); err != nil {
+					return RebuildResult{}, err
+				}
 			}
-			inflight = true
-			go func() { written <- rb.write(ctx, writes) }()
-			rb.committed()
 			if n < rb.cfg.BatchEvents {
 				break
 			}
 			continue
-		}
-		if err := wait(); err != nil {
-			return RebuildResult{}, err
 		}
 		tx, err := rb.v.begin(ctx, rb.names)
 		if err != nil {
@@ -199,9 +186,6 @@ func (rb *rebuild) run(ctx context.Context) (RebuildResult, error) {
 		if n < rb.cfg.BatchEvents {
 			break
 		}
-	}
-	if err := wait(); err != nil {
-		return RebuildResult{}, err
 	}
 
 	if err := rb.createIndexes(ctx); err != nil {
@@ -408,31 +392,42 @@ func (rb *rebuild) allAuthoritative() bool {
 	return true
 }
 
-// snapshot takes every unit's changed rows for writing elsewhere.
-func (rb *rebuild) snapshot() []func(context.Context, *Tx) error {
-	var out []func(context.Context, *Tx) error
+// compact ends a batch folded in memory; see Unit.compact.
+func (rb *rebuild) compact() {
 	for _, u := range rb.units {
-		for _, t := range u.tables {
-			out = append(out, t.snapshot())
-		}
+		u.compact()
 	}
-	return out
 }
 
-// write commits snapshots in one transaction.
-func (rb *rebuild) write(ctx context.Context, writes []func(context.Context, *Tx) error) error {
+func (rb *rebuild) overCache() bool {
+	for _, u := range rb.units {
+		if u.size > rb.cfg.CacheRows {
+			return true
+		}
+	}
+	return false
+}
+
+// insertAll writes every unit's rows in one transaction; units beyond
+// CacheRows then forget their rows and read them back from then on.
+func (rb *rebuild) insertAll(ctx context.Context) error {
 	tx, err := rb.v.begin(ctx, rb.names)
 	if err != nil {
 		return err
 	}
-	for _, w := range writes {
-		if err := w(ctx, tx); err != nil {
+	for i, u := range rb.units {
+		if err := u.insertAll(ctx, tx); err != nil {
 			tx.rollback()
-			return err
+			return fmt.Errorf("write %s: %w", rb.defs[i].Name, err)
 		}
 	}
 	if err := tx.commit(); err != nil {
-		return fmt.Errorf("commit a rebuild batch: %w", err)
+		return fmt.Errorf("commit the rebuilt rows: %w", err)
+	}
+	for _, u := range rb.units {
+		if u.size > rb.cfg.CacheRows {
+			u.reset()
+		}
 	}
 	return nil
 }

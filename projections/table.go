@@ -15,6 +15,10 @@ type TableSpec[K comparable, R any] struct {
 	Save func(ctx context.Context, tx *Tx, k K, r R) error
 	// Delete removes the row; optional for tables whose rows are never deleted.
 	Delete func(ctx context.Context, tx *Tx, k K) error
+	// Insert lets a rebuild write the rows it folded in memory into its
+	// fresh, empty table with multi-row INSERTs, once per row; optional
+	// (without it the rebuild calls Save row by row).
+	Insert *InsertSpec[K, R]
 }
 
 // Table is a write-behind cache of one read-model table, owned by one model
@@ -164,50 +168,6 @@ func (t *Table[K, R]) flush(ctx context.Context, tx *Tx) error {
 	return nil
 }
 
-// snapshot copies the changed rows, marks them clean as if written, and
-// returns the function that writes the copies: a rebuild writes one batch
-// on another goroutine while it applies the next.
-func (t *Table[K, R]) snapshot() func(ctx context.Context, tx *Tx) error {
-	type op struct {
-		k    K
-		r    R
-		save bool
-	}
-	ops := make([]op, 0, len(t.dirty))
-	for _, k := range t.dirty {
-		c := t.rows[k]
-		if c == nil || !c.dirty {
-			continue
-		}
-		switch {
-		case c.exists:
-			ops = append(ops, op{k, c.val, true})
-		case c.stored:
-			ops = append(ops, op{k: k})
-		}
-		c.stored, c.dirty = c.exists, false
-		if !c.exists && t.u.authoritative {
-			delete(t.rows, k)
-			t.u.size--
-		}
-	}
-	t.dirty = t.dirty[:0]
-	return func(ctx context.Context, tx *Tx) error {
-		for _, o := range ops {
-			var err error
-			if o.save {
-				err = t.spec.Save(ctx, tx, o.k, o.r)
-			} else {
-				err = t.spec.Delete(ctx, tx, o.k)
-			}
-			if err != nil {
-				return fmt.Errorf("flush %v: %w", o.k, err)
-			}
-		}
-		return nil
-	}
-}
-
 // flushed marks the rows clean after their batch committed. Rows deleted
 // are forgotten, so short-lived rows (a queue entry, a pending offer) do not
 // accumulate in memory.
@@ -237,11 +197,12 @@ func (t *Table[K, R]) reset() {
 
 type flusher interface {
 	flush(ctx context.Context, tx *Tx) error
-	snapshot() func(ctx context.Context, tx *Tx) error
 	flushed()
 	reset()
 	rollback()
 	forgetUndo()
+	compact()
+	insertAll(ctx context.Context, tx *Tx) error
 }
 
 // Unit is the unit of work of one model instance: its tables' caches and the
