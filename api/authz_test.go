@@ -151,7 +151,6 @@ func TestStateRefusals(t *testing.T) {
 		{"rate before completion", residentA, orderPath(w.accepted, "rate"), `{"stars":5}`, 409, api.CodeConflict},
 		{"cancel a completed order", residentA, orderPath(w.completed, "cancel"), `{}`, 409, api.CodeConflict},
 		{"dispatch a completed order", coordinator, orderPath(w.completed, "dispatch"), fmt.Sprintf(`{"team_id":%q}`, w.teamB), 409, api.CodeConflict},
-		{"reassign to the same team", coordinator, orderPath(w.offered, "dispatch"), fmt.Sprintf(`{"team_id":%q}`, w.teamA), 409, api.CodeConflict},
 		{"dispatch to a team without the skill", coordinator, orderPath(w.placed, "dispatch"), fmt.Sprintf(`{"team_id":%q}`, legal), 409, api.CodeConflict},
 		{"dispatch to a suspended team", coordinator, orderPath(w.placed, "dispatch"), fmt.Sprintf(`{"team_id":%q}`, suspended), 409, api.CodeConflict},
 		{"dispatch to an unknown team", coordinator, orderPath(w.placed, "dispatch"), `{"team_id":"no-such-team"}`, 422, api.CodeInvalidField},

@@ -66,6 +66,13 @@ func (c *Commands) DispatchOrder(ctx context.Context, cmd DispatchOrder) (Dispat
 			out.OfferID, out.TeamID, out.ExpiresAt, out.Decision = off.OfferID, off.TeamID, off.ExpiresAt, off.Decision
 		}
 	}
+	if out.OfferID == uuid.Nil && res.Order != nil {
+		// Nothing was appended (the team chosen already holds the offer, or
+		// an idempotent replay): answer with the offer that stands.
+		if off, ok := res.Order.CurrentOffer(); ok {
+			out.OfferID, out.TeamID, out.ExpiresAt = off.ID, off.TeamID, off.ExpiresAt
+		}
+	}
 	return out, nil
 }
 

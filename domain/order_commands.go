@@ -110,7 +110,10 @@ func (o *Order) Offer(by Actor, req OfferRequest, now time.Time) ([]Event, error
 			return nil, fmt.Errorf("%w: offer %s to team %s is pending", ErrAlreadyOffered, o.offer.ID, o.offer.TeamID)
 		}
 		if o.offer.TeamID == req.TeamID {
-			return nil, fmt.Errorf("%w: to team %s, the team chosen", ErrAlreadyOffered, req.TeamID)
+			// The coordinator wants what already holds (typically the
+			// dispatcher got there first): nothing to do, not a conflict. The
+			// pending offer keeps its id and expiry.
+			return nil, nil
 		}
 		events = append(events, OfferWithdrawn{
 			OrderID: o.id, OfferID: o.offer.ID, TeamID: o.offer.TeamID, By: by.Subject,

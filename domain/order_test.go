@@ -170,11 +170,11 @@ func TestOrderOffer(t *testing.T) {
 				domain.OfferWithdrawn{OrderID: orderID, OfferID: offer1, TeamID: "team-a", By: coord.Subject,
 					Reason: "reassigned by a coordinator to team team-b", WithdrawnAt: at(15)},
 				reassigned}},
-		{name: "coordinator reassigns to the same team", given: []domain.Event{placed(), offered(offer1, "team-a", 1, true)},
+		{name: "coordinator dispatches to the team already offered it: nothing to do", given: []domain.Event{placed(), offered(offer1, "team-a", 1, true)},
 			when: func(o *domain.Order) ([]domain.Event, error) {
 				return o.Offer(coord, req(offer2, "team-a", 30), at(15))
 			},
-			err: domain.ErrAlreadyOffered},
+			then: nil},
 		{name: "dispatcher never re-offers to a team that declined", given: []domain.Event{placed(), offered(offer1, "team-a", 1, true), declinedA},
 			when: func(o *domain.Order) ([]domain.Event, error) {
 				return o.Offer(system, req(offer2, "team-a", 30), at(20))
