@@ -143,28 +143,65 @@ func (rb *rebuild) run(ctx context.Context) (RebuildResult, error) {
 	}
 	rb.head = h.Position
 
-	// Bulk: while every row fits in memory the models need no database, so
-	// they fold the whole log up to the head seen at the start and each row
-	// is inserted once, in key order, at the end (an order's half-dozen
-	// events make one row write, not one per batch). A unit that outgrows
-	// CacheRows is written then and forgets its rows; from there on batches
-	// are applied in transactions, reading rows back from the fresh tables.
+	// Bulk: while every row fits in memory the models need no database.
+	// Between batches the rows no event of the batch changed are written on
+	// another goroutine while the next batch is applied; rows still changing
+	// wait, so most rows are written once, with multi-row INSERTs. A unit
+	// that outgrows CacheRows forgets its rows once they are written; from
+	// there on batches are applied in transactions, reading rows back.
+	var (
+		written  = make(chan error, 1)
+		inflight bool
+	)
+	wait := func() error {
+		if !inflight {
+			return nil
+		}
+		inflight = false
+		return <-written
+	}
+	defer wait()
 	for {
 		if rb.allAuthoritative() {
+			seqs := make([]uint64, len(rb.units))
+			for i, u := range rb.units {
+				seqs[i] = u.seq
+			}
 			n, err := rb.replay(ctx, nil, rb.cfg.BatchEvents)
 			if err != nil {
 				return RebuildResult{}, err
 			}
-			rb.compact()
-			if n < rb.cfg.BatchEvents || rb.overCache() {
-				if err := rb.insertAll(ctx); err != nil {
+			last, over := n < rb.cfg.BatchEvents, rb.overCache()
+			var writes []func(context.Context, *Tx) error
+			for i, u := range rb.units {
+				seq := seqs[i]
+				if last || over {
+					seq = 0
+				}
+				writes = append(writes, u.settled(seq)...)
+			}
+			if err := wait(); err != nil {
+				return RebuildResult{}, err
+			}
+			inflight = true
+			go func() { written <- rb.write(ctx, writes) }()
+			if over {
+				if err := wait(); err != nil {
 					return RebuildResult{}, err
 				}
+				for _, u := range rb.units {
+					if u.size > rb.cfg.CacheRows {
+						u.reset()
+					}
+				}
 			}
-			if n < rb.cfg.BatchEvents {
+			if last {
 				break
 			}
 			continue
+		}
+		if err := wait(); err != nil {
+			return RebuildResult{}, err
 		}
 		tx, err := rb.v.begin(ctx, rb.names)
 		if err != nil {
@@ -188,6 +225,9 @@ func (rb *rebuild) run(ctx context.Context) (RebuildResult, error) {
 		}
 	}
 
+	if err := wait(); err != nil {
+		return RebuildResult{}, err
+	}
 	if err := rb.createIndexes(ctx); err != nil {
 		return RebuildResult{}, err
 	}
@@ -392,13 +432,6 @@ func (rb *rebuild) allAuthoritative() bool {
 	return true
 }
 
-// compact ends a batch folded in memory; see Unit.compact.
-func (rb *rebuild) compact() {
-	for _, u := range rb.units {
-		u.compact()
-	}
-}
-
 func (rb *rebuild) overCache() bool {
 	for _, u := range rb.units {
 		if u.size > rb.cfg.CacheRows {
@@ -408,26 +441,20 @@ func (rb *rebuild) overCache() bool {
 	return false
 }
 
-// insertAll writes every unit's rows in one transaction; units beyond
-// CacheRows then forget their rows and read them back from then on.
-func (rb *rebuild) insertAll(ctx context.Context) error {
+// write commits batches of rows in one transaction.
+func (rb *rebuild) write(ctx context.Context, writes []func(context.Context, *Tx) error) error {
 	tx, err := rb.v.begin(ctx, rb.names)
 	if err != nil {
 		return err
 	}
-	for i, u := range rb.units {
-		if err := u.insertAll(ctx, tx); err != nil {
+	for _, w := range writes {
+		if err := w(ctx, tx); err != nil {
 			tx.rollback()
-			return fmt.Errorf("write %s: %w", rb.defs[i].Name, err)
+			return err
 		}
 	}
 	if err := tx.commit(); err != nil {
-		return fmt.Errorf("commit the rebuilt rows: %w", err)
-	}
-	for _, u := range rb.units {
-		if u.size > rb.cfg.CacheRows {
-			u.reset()
-		}
+		return fmt.Errorf("commit a rebuild batch: %w", err)
 	}
 	return nil
 }

@@ -31,88 +31,104 @@ type InsertSpec[K comparable, R any] struct {
 // 32766, PostgreSQL 65535); larger statements gain nothing measurable.
 const insertParams = 4096
 
-// compact ends a rebuild batch that wrote nothing: rows deleted before they
-// were ever written are forgotten (a queue entry, a pending offer), the
-// others stay in memory, clean until changed again; insertAll writes every
-// row that exists and is not stored.
-func (t *Table[K, R]) compact() {
+// settled takes, for writing on another goroutine, the changed rows that
+// no event changed after seq (all changed rows when seq is 0), and marks
+// them clean as if written. A rebuild calls it between batches while the
+// unit is authoritative: rows still changing stay in memory, dirty, so an
+// order's half-dozen events make one row write, not one per batch. New rows
+// go in multi-row INSERTs in key order; a row stored earlier and changed
+// since is upserted, or deleted. Rows deleted before they were ever written
+// are forgotten; after a delete is taken, a miss means "no row" again.
+func (t *Table[K, R]) settled(seq uint64) func(ctx context.Context, tx *Tx) error {
+	type kv struct {
+		k K
+		r R
+	}
+	var news, saves []kv
+	var dels []K
+	kept := t.dirty[:0]
 	for _, k := range t.dirty {
 		c := t.rows[k]
-		if c == nil {
+		if c == nil || !c.dirty {
 			continue
+		}
+		if seq > 0 && c.seq > seq {
+			kept = append(kept, k)
+			continue
+		}
+		switch {
+		case c.exists && !c.stored:
+			news = append(news, kv{k, c.val})
+		case c.exists:
+			saves = append(saves, kv{k, c.val})
+		case c.stored:
+			dels = append(dels, k)
 		}
 		c.dirty = false
-		if !c.exists && !c.stored {
+		if c.exists {
+			c.stored = true
+		} else {
 			delete(t.rows, k)
 			t.u.size--
 		}
 	}
-	t.dirty = t.dirty[:0]
-}
-
-// insertAll writes every existing row and marks every row clean and
-// stored. It runs at most once per table, while the unit is authoritative
-// and before anything else was written, so no row is stored yet.
-func (t *Table[K, R]) insertAll(ctx context.Context, tx *Tx) error {
-	keys := make([]K, 0, len(t.rows))
-	for k, c := range t.rows {
-		if !c.exists {
-			delete(t.rows, k)
-			t.u.size--
-			continue
+	clear(t.dirty[len(kept):])
+	t.dirty = kept
+	if len(news)+len(saves)+len(dels) == 0 {
+		return nil
+	}
+	return func(ctx context.Context, tx *Tx) error {
+		if spec := t.spec.Insert; spec == nil {
+			saves = append(saves, news...)
+		} else {
+			if spec.Compare != nil {
+				slices.SortFunc(news, func(a, b kv) int { return spec.Compare(a.k, b.k) })
+			}
+			if err := t.insert(ctx, tx, len(news), func(i int) (K, R) { return news[i].k, news[i].r }); err != nil {
+				return err
+			}
 		}
-		if !c.stored {
-			keys = append(keys, k)
+		for _, o := range saves {
+			if err := t.spec.Save(ctx, tx, o.k, o.r); err != nil {
+				return fmt.Errorf("flush %v: %w", o.k, err)
+			}
 		}
-	}
-	if err := t.insert(ctx, tx, keys); err != nil {
-		return err
-	}
-	for _, c := range t.rows {
-		c.stored, c.dirty = true, false
-	}
-	t.dirty = t.dirty[:0]
-	return nil
-}
-
-func (t *Table[K, R]) insert(ctx context.Context, tx *Tx, keys []K) error {
-	ins := t.spec.Insert
-	if ins == nil {
-		for _, k := range keys {
-			if err := t.spec.Save(ctx, tx, k, t.rows[k].val); err != nil {
+		for _, k := range dels {
+			if err := t.spec.Delete(ctx, tx, k); err != nil {
 				return fmt.Errorf("flush %v: %w", k, err)
 			}
 		}
 		return nil
 	}
-	if ins.Compare != nil {
-		slices.SortFunc(keys, ins.Compare)
-	}
+}
+
+// insert writes n new rows, row(0) … row(n-1), with multi-row INSERTs.
+func (t *Table[K, R]) insert(ctx context.Context, tx *Tx, n int, row func(int) (K, R)) error {
+	ins := t.spec.Insert
 	cols := strings.Count(ins.Columns, ",") + 1
 	per := max(1, insertParams/cols)
-	args := make([]any, 0, per*cols)
+	args := make([]any, 0, min(n, per)*cols)
 	stmts := map[int]string{}
-	for len(keys) > 0 {
-		n := min(per, len(keys))
+	for i := 0; i < n; {
+		m := min(per, n-i)
 		args = args[:0]
-		for _, k := range keys[:n] {
-			a := ins.Args(k, t.rows[k].val)
+		for j := i; j < i+m; j++ {
+			a := ins.Args(row(j))
 			if len(a) != cols {
 				return fmt.Errorf("insert into %s: expected %d values per row, Args gave %d", ins.Table, cols, len(a))
 			}
 			args = append(args, a...)
 		}
-		q, ok := stmts[n]
+		q, ok := stmts[m]
 		if !ok {
-			q = insertStatement(ins.Table, ins.Columns, cols, n)
-			stmts[n] = q
+			q = insertStatement(ins.Table, ins.Columns, cols, m)
+			stmts[m] = q
 		}
 		if err := tx.Exec(ctx, q, args...); err != nil {
-			return fmt.Errorf("insert %d rows into %s: %w", n, ins.Table, err)
+			return fmt.Errorf("insert %d rows into %s: %w", m, ins.Table, err)
 		}
-		keys = keys[n:]
+		i += m
 	}
-	clear(args)
 	return nil
 }
 
@@ -145,24 +161,16 @@ func insertStatement(table, columns string, cols, rows int) string {
 	return b.String()
 }
 
-// compact ends a bulk batch of every table of the unit; see Table.compact.
-func (u *Unit) compact() {
+// settled takes the unit's settled rows; see Table.settled.
+func (u *Unit) settled(seq uint64) []func(ctx context.Context, tx *Tx) error {
+	var out []func(ctx context.Context, tx *Tx) error
 	for _, t := range u.tables {
-		t.compact()
-	}
-	u.begin()
-}
-
-// insertAll writes the unit's rows once, when its tables were filled in
-// memory; see Table.insertAll.
-func (u *Unit) insertAll(ctx context.Context, tx *Tx) error {
-	for _, t := range u.tables {
-		if err := t.insertAll(ctx, tx); err != nil {
-			return err
+		if w := t.settled(seq); w != nil {
+			out = append(out, w)
 		}
 	}
 	u.begin()
-	return nil
+	return out
 }
 
 // compareUUID orders UUIDs as their canonical text sorts (lowercase hex in

@@ -201,8 +201,7 @@ type flusher interface {
 	reset()
 	rollback()
 	forgetUndo()
-	compact()
-	insertAll(ctx context.Context, tx *Tx) error
+	settled(seq uint64) func(ctx context.Context, tx *Tx) error
 }
 
 // Unit is the unit of work of one model instance: its tables' caches and the
