@@ -55,15 +55,15 @@ func TestCheck02NotListening(t *testing.T) {
 
 // Check 3: an idle subscription survives the client's keepalive pings.
 //
-// The check asks for 45 s of idleness. The client cannot ping more often than
-// every 10 s (grpc-go raises any shorter keepalive time to its 10 s minimum),
-// so a shorter keepAliveInterval cannot speed this up. What fails without the
-// server's enforcement policy is grpc-go's ping-strike rule: the third ping
-// inside the default 5 min MinTime gets GOAWAY too_many_pings, at about 30 s
-// (TestCheck03ControlDefaultPolicyDrops shows it does, so this test can fail).
-// 35 s of idleness therefore covers three keepalive rounds and the moment the
-// default policy would have killed the connection; the test then proves the
-// connection still delivers.
+// The check asks for 45 s of idleness, and this test waits exactly that. The
+// client cannot ping more often than every 10 s (grpc-go raises any shorter
+// keepalive time to its 10 s minimum), so a shorter keepAliveInterval cannot
+// speed this up. What fails without the server's enforcement policy is
+// grpc-go's ping-strike rule: the third ping inside the default 5 min MinTime
+// gets GOAWAY too_many_pings, at about 30 s (TestCheck03ControlDefaultPolicyDrops
+// shows it does, so this test can fail). 45 s covers four keepalive rounds and
+// the moment the default policy would have killed the connection; the test
+// then proves the connection still delivers.
 func TestCheck03IdleSubscriptionSurvivesKeepalive(t *testing.T) {
 	t.Parallel()
 	srv, c := setup(t)
@@ -78,8 +78,8 @@ func TestCheck03IdleSubscriptionSurvivesKeepalive(t *testing.T) {
 	r.wantCaughtUp(t)
 	select {
 	case ev := <-r.ch:
-		t.Fatalf("expected 35 s of silence, found %s", describe(ev))
-	case <-time.After(35 * time.Second):
+		t.Fatalf("expected 45 s of silence, found %s", describe(ev))
+	case <-time.After(45 * time.Second):
 	}
 	writer := newClient(t, srv.URL())
 	appendOK(t, writer, stream, esdb.NoStream{}, event("AfterIdle"))
