@@ -160,3 +160,23 @@ func (e ServiceStarted) StreamID() string { return OrderStream(e.OrderID) }
 func (e OrderCompleted) StreamID() string { return OrderStream(e.OrderID) }
 func (e OrderRated) StreamID() string     { return OrderStream(e.OrderID) }
 func (e OrderCancelled) StreamID() string { return OrderStream(e.OrderID) }
+
+// OrderEvent is every event of an order's stream; consumers that key rows by
+// order read the id here instead of switching over every event type.
+type OrderEvent interface {
+	Event
+	// Order is the id of the order the event belongs to.
+	Order() uuid.UUID
+}
+
+func (e OrderPlaced) Order() uuid.UUID    { return e.OrderID }
+func (e OrderOffered) Order() uuid.UUID   { return e.OrderID }
+func (e OfferAccepted) Order() uuid.UUID  { return e.OrderID }
+func (e OfferDeclined) Order() uuid.UUID  { return e.OrderID }
+func (e OfferExpired) Order() uuid.UUID   { return e.OrderID }
+func (e OfferWithdrawn) Order() uuid.UUID { return e.OrderID }
+func (e OrderEscalated) Order() uuid.UUID { return e.OrderID }
+func (e ServiceStarted) Order() uuid.UUID { return e.OrderID }
+func (e OrderCompleted) Order() uuid.UUID { return e.OrderID }
+func (e OrderRated) Order() uuid.UUID     { return e.OrderID }
+func (e OrderCancelled) Order() uuid.UUID { return e.OrderID }

@@ -193,37 +193,17 @@ func (m *ordersModel) Apply(ctx context.Context, tx *Tx, ev *Event) error {
 	if !ok {
 		return nil
 	}
-	var id uuid.UUID
 	if p, ok := e.(domain.OrderPlaced); ok {
 		r := orderRow{Status: string(domain.StatusPlaced), Category: string(p.Category), Title: p.Title,
 			Resident: p.Resident, Station: p.StationID, Institute: p.InstituteID, PlacedAt: ms(p.PlacedAt),
 			Revision: int64(ev.Revision), Position: int64(ev.Position)}
 		return m.rows.Put(ctx, tx, p.OrderID, r)
 	}
-	switch x := e.(type) {
-	case domain.OrderOffered:
-		id = x.OrderID
-	case domain.OfferAccepted:
-		id = x.OrderID
-	case domain.OfferDeclined:
-		id = x.OrderID
-	case domain.OfferExpired:
-		id = x.OrderID
-	case domain.OfferWithdrawn:
-		id = x.OrderID
-	case domain.OrderEscalated:
-		id = x.OrderID
-	case domain.ServiceStarted:
-		id = x.OrderID
-	case domain.OrderCompleted:
-		id = x.OrderID
-	case domain.OrderRated:
-		id = x.OrderID
-	case domain.OrderCancelled:
-		id = x.OrderID
-	default:
-		return nil
+	oe, ok := e.(domain.OrderEvent)
+	if !ok {
+		return nil // team events
 	}
+	id := oe.Order()
 	r, found, err := m.rows.Get(ctx, tx, id)
 	if err != nil {
 		return err

@@ -197,28 +197,16 @@ func (m *queueModel) Apply(ctx context.Context, tx *Tx, ev *Event) error {
 			Category: string(p.Category), Station: p.StationID, Institute: p.InstituteID, Rank: 1,
 			PlacedAt: at, SinceAt: at})
 	}
-	var id uuid.UUID
-	switch x := e.(type) {
-	case domain.OrderOffered:
-		id = x.OrderID
-	case domain.OfferAccepted:
-		id = x.OrderID
-	case domain.OfferDeclined:
-		id = x.OrderID
-	case domain.OfferExpired:
-		id = x.OrderID
-	case domain.OfferWithdrawn:
-		id = x.OrderID
-	case domain.OrderEscalated:
-		id = x.OrderID
-	case domain.ServiceStarted:
-		id = x.OrderID
-	case domain.OrderCompleted:
-		return m.remove(ctx, tx, ev, x.OrderID)
-	case domain.OrderCancelled:
-		return m.remove(ctx, tx, ev, x.OrderID)
-	default:
-		return nil // ratings and team events do not change the queue
+	oe, ok := e.(domain.OrderEvent)
+	if !ok {
+		return nil // team events do not change the queue
+	}
+	id := oe.Order()
+	switch e.(type) {
+	case domain.OrderRated:
+		return nil // ratings do not change the queue
+	case domain.OrderCompleted, domain.OrderCancelled:
+		return m.remove(ctx, tx, ev, id)
 	}
 	r, found, err := m.rows.Get(ctx, tx, id)
 	if err != nil {
