@@ -160,6 +160,11 @@ func TestReadEndpointRoles(t *testing.T) {
 	h := newReadHarness(t, readOptions{})
 	team := h.registerTeam(h.station(0).ID, 2, "errand")
 	other := h.registerTeam(h.station(0).ID, 2, "errand")
+	// The team reads below answer from the read model, so it must hold both
+	// teams before the first request; otherwise a slow projection is a 404.
+	if err := h.pipe.WaitFor(context.Background(), h.head()); err != nil {
+		t.Fatal(err)
+	}
 	tm := member(team)
 	roles := []struct {
 		name string
