@@ -46,6 +46,11 @@ type PipelineConfig struct {
 	// BatchInterval caps how long a batch stays open while more events are
 	// buffered; optional, default 200ms.
 	BatchInterval time.Duration
+	// LiveLinger is how long a batch with nothing more buffered (the
+	// projection is live) waits for further events before it commits;
+	// optional, default 0 (commit at once). A few milliseconds trade that
+	// much freshness for far fewer commits when the log is busy.
+	LiveLinger time.Duration
 	// CacheRows is how many rows (roughly 1 KiB each) a projection keeps
 	// cached between batches before forgetting them and reading rows back
 	// as needed; optional, default 20000.
@@ -103,6 +108,9 @@ func (c PipelineConfig) Validate() error {
 	if c.BatchInterval <= 0 {
 		errs = append(errs, fmt.Errorf("pipeline: BatchInterval must be positive, got %v", c.BatchInterval))
 	}
+	if c.LiveLinger < 0 || c.LiveLinger > c.BatchInterval {
+		errs = append(errs, fmt.Errorf("pipeline: LiveLinger must be between 0 and BatchInterval (%v), got %v", c.BatchInterval, c.LiveLinger))
+	}
 	if c.MaxRetries < 1 {
 		errs = append(errs, fmt.Errorf("pipeline: MaxRetries must be at least 1, got %d", c.MaxRetries))
 	}
@@ -138,7 +146,7 @@ func NewPipeline(store eventstore.Store, views *Views, cfg PipelineConfig) (*Pip
 		return nil, fmt.Errorf("pipeline: metrics: %w", err)
 	}
 	p := &Pipeline{store: store, views: views, cfg: cfg, metrics: m, runners: map[string]*runner{}}
-	bc := batchConfig{size: cfg.BatchSize, interval: cfg.BatchInterval, cacheRows: cfg.CacheRows}
+	bc := batchConfig{size: cfg.BatchSize, interval: cfg.BatchInterval, linger: cfg.LiveLinger, cacheRows: cfg.CacheRows}
 	for _, d := range cfg.Projections {
 		r := newRunner(d, views, cfg.Decode, bc, m)
 		r.fail = cfg.FailAt

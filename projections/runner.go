@@ -36,6 +36,7 @@ func (e *ApplyError) Unwrap() error { return e.Err }
 type batchConfig struct {
 	size      int
 	interval  time.Duration
+	linger    time.Duration
 	cacheRows int
 }
 
@@ -59,15 +60,20 @@ type runner struct {
 
 	// work serialises the handler with the batch timer; it guards every
 	// field down to mu.
-	work    sync.Mutex
+	work sync.Mutex
+	// tx is the open batch's reading Tx (nil: no batch is open). The batch
+	// takes the write transaction only to commit.
 	tx      *Tx
 	pending eventstore.Position // applied in the open batch (== committed when none)
+	parked  []parkedRow         // events the open batch parks
 	// rewind: a batch was lost outside a handler call (the timer's commit
 	// failed); the next message is refused so the source redelivers from
 	// the committed checkpoint.
 	rewind     bool
 	count      int
 	batchStart time.Time
+	batchSeq   uint64 // counts batches, so a linger timer commits only its own
+	lingering  bool   // a linger timer is armed for the open batch
 	lastEvent  time.Time
 
 	mu        sync.Mutex
@@ -221,12 +227,7 @@ func (r *runner) park(msg *message.Message, reason string) error {
 	if ev.Position <= r.pending {
 		return r.maybeFlush(msg)
 	}
-	if err := r.tx.Exec(r.ctx, `INSERT INTO parked_events (projection, position, event_id, stream, type, error, parked_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (projection, position) DO NOTHING`,
-		r.def.Name, int64(ev.Position), ev.ID.String(), ev.StreamID, ev.Type, reason, time.Now().UnixMilli()); err != nil {
-		r.abort()
-		return fmt.Errorf("%w: park position %d: %v", errBatchLost, ev.Position, err)
-	}
+	r.parked = append(r.parked, parkedRow{projection: r.def.Name, ev: ev, err: reason})
 	r.pending = ev.Position
 	r.count++
 	r.metrics.parked.WithLabelValues(r.def.Name).Inc()
@@ -234,28 +235,16 @@ func (r *runner) park(msg *message.Message, reason string) error {
 	return r.flush()
 }
 
-// ensureBatch opens a batch transaction if none is open. It re-reads the
-// checkpoint under lock: if someone else moved it (a rebuild swapped the
-// tables), the cached rows are stale and are dropped.
+// ensureBatch opens a batch if none is open. Opening takes no lock: the
+// batch reads committed rows and writes only when it commits (see readTx).
 func (r *runner) ensureBatch() error {
 	if r.tx != nil {
 		return nil
 	}
-	tx, err := r.views.begin(r.ctx, r.names)
-	if err != nil {
-		return fmt.Errorf("%w: %v", errBatchLost, err)
-	}
-	cp, err := lockCheckpoint(r.ctx, tx, r.def.Name)
-	if err != nil {
-		tx.rollback()
-		return fmt.Errorf("%w: %v", errBatchLost, err)
-	}
-	if eventstore.Position(cp) != r.position() || eventstore.Position(cp) != r.pending {
-		r.unit.reset()
-		r.setCommitted(eventstore.Position(cp))
-	}
-	r.pending = eventstore.Position(cp)
-	r.tx, r.count, r.batchStart = tx, 0, time.Now()
+	r.tx, r.count, r.batchStart = r.views.readTx(r.names), 0, time.Now()
+	r.batchSeq++
+	r.lingering = false
+	r.pending = r.position()
 	return nil
 }
 
@@ -263,10 +252,38 @@ func (r *runner) maybeFlush(msg *message.Message) error {
 	if r.tx == nil {
 		return nil
 	}
-	if messageBuffered(msg) == 0 || r.count >= r.cfg.size || time.Since(r.batchStart) >= r.cfg.interval {
+	age := time.Since(r.batchStart)
+	switch {
+	case r.count >= r.cfg.size || age >= r.cfg.interval:
+		return r.flush()
+	case messageBuffered(msg) > 0:
+		return nil
+	case age >= r.cfg.linger:
 		return r.flush()
 	}
+	r.linger(r.cfg.linger - age)
 	return nil
+}
+
+// linger commits the open batch after d unless it was committed before: a
+// live batch waits a little for the next events, so a busy log costs one
+// commit per projection per linger instead of one per event.
+func (r *runner) linger(d time.Duration) {
+	if r.lingering {
+		return
+	}
+	r.lingering = true
+	seq := r.batchSeq
+	time.AfterFunc(d, func() {
+		r.work.Lock()
+		defer r.work.Unlock()
+		if r.tx == nil || r.batchSeq != seq {
+			return
+		}
+		if err := r.flush(); err != nil {
+			r.rewind = true
+		}
+	})
 }
 
 // flushDue commits the open batch if it is older than the batch interval:
@@ -304,40 +321,64 @@ func (r *runner) timer(ctx context.Context) {
 	}
 }
 
-// flush commits the open batch: changed rows and the checkpoint together.
+// flush commits the open batch: changed rows, parked events and the
+// checkpoint together. Under the checkpoint's lock it checks that nobody
+// moved the checkpoint since the batch's base (a rebuild swapping the
+// tables): if so the batch was applied to rows that are gone, and it is
+// dropped and redelivered from the new checkpoint.
 func (r *runner) flush() error {
 	if r.tx == nil {
 		return nil
 	}
-	committed := r.position()
-	if r.pending == committed && r.count == 0 {
-		r.tx.rollback()
-		r.tx = nil
+	base := r.position()
+	r.tx = nil
+	if r.pending == base && r.count == 0 {
 		return nil
 	}
-	if err := r.unit.flush(r.ctx, r.tx); err != nil {
-		r.abort()
+	tx, err := r.views.begin(r.ctx, r.names)
+	if err != nil {
+		r.drop(base)
 		return fmt.Errorf("%w: %s: %v", errBatchLost, r.def.Name, err)
+	}
+	fail := func(err error) error {
+		tx.rollback()
+		r.drop(base)
+		return fmt.Errorf("%w: %s: %v", errBatchLost, r.def.Name, err)
+	}
+	cp, err := lockCheckpoint(r.ctx, tx, r.def.Name)
+	if err != nil {
+		return fail(err)
+	}
+	if eventstore.Position(cp) != base {
+		tx.rollback()
+		r.drop(eventstore.Position(cp))
+		r.setCommitted(eventstore.Position(cp))
+		return fmt.Errorf("%w: %s: its checkpoint moved from %d to %d (the tables were rebuilt)", errBatchLost, r.def.Name, base, cp)
+	}
+	if err := r.unit.flush(r.ctx, tx); err != nil {
+		return fail(err)
+	}
+	for _, p := range r.parked {
+		if err := tx.Exec(r.ctx, `INSERT INTO parked_events (projection, position, event_id, stream, type, error, parked_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (projection, position) DO NOTHING`,
+			p.projection, int64(p.ev.Position), p.ev.ID.String(), p.ev.StreamID, p.ev.Type, p.err, time.Now().UnixMilli()); err != nil {
+			return fail(fmt.Errorf("park position %d: %w", p.ev.Position, err))
+		}
 	}
 	if err := r.failPoint(FailBeforeCheckpoint); err != nil {
-		r.abort()
-		return fmt.Errorf("%w: %s: %v", errBatchLost, r.def.Name, err)
+		return fail(err)
 	}
-	if err := saveCheckpoint(r.ctx, r.tx, r.def.Name, uint64(r.pending)); err != nil {
-		r.abort()
-		return fmt.Errorf("%w: %s: %v", errBatchLost, r.def.Name, err)
+	if err := saveCheckpoint(r.ctx, tx, r.def.Name, uint64(r.pending)); err != nil {
+		return fail(err)
 	}
 	if err := r.failPoint(FailBeforeCommit); err != nil {
-		r.abort()
-		return fmt.Errorf("%w: %s: %v", errBatchLost, r.def.Name, err)
+		return fail(err)
 	}
-	if err := r.tx.commit(); err != nil {
-		r.tx = nil
-		r.unit.reset()
-		r.pending = committed
+	if err := tx.commit(); err != nil {
+		r.drop(base)
 		return fmt.Errorf("%w: %s: commit: %v", errBatchLost, r.def.Name, err)
 	}
-	r.tx = nil
+	r.parked = nil
 	r.unit.committed(r.cfg.cacheRows)
 	r.setCommitted(r.pending)
 	if !r.lastEvent.IsZero() {
@@ -354,19 +395,18 @@ func (r *runner) flush() error {
 	return nil
 }
 
+// drop forgets the open batch: its cached rows and parked events; the
+// projection stands at pos.
+func (r *runner) drop(pos eventstore.Position) {
+	r.tx = nil
+	r.parked = nil
+	r.unit.reset()
+	r.pending = pos
+}
+
 func (r *runner) failPoint(p FailPoint) error {
 	if r.fail == nil {
 		return nil
 	}
 	return r.fail(r.def.Name, p)
-}
-
-// abort rolls the open batch back and forgets what it cached.
-func (r *runner) abort() {
-	if r.tx != nil {
-		r.tx.rollback()
-		r.tx = nil
-	}
-	r.unit.reset()
-	r.pending = r.position()
 }

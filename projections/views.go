@@ -80,6 +80,8 @@ type Views struct {
 
 	mu    sync.Mutex
 	stmts map[string]*sql.Stmt
+	// rstmts are prepared on the reader pool, for batches' reads.
+	rstmts map[string]*sql.Stmt
 }
 
 // OpenViews opens (creating if needed) the read-model database and its core
@@ -91,7 +93,7 @@ func OpenViews(ctx context.Context, cfg ViewsConfig) (*Views, error) {
 	if cfg.ReadConns == 0 {
 		cfg.ReadConns = 8
 	}
-	v := &Views{stmts: map[string]*sql.Stmt{}}
+	v := &Views{stmts: map[string]*sql.Stmt{}, rstmts: map[string]*sql.Stmt{}}
 	var err error
 	if strings.HasPrefix(cfg.DSN, "postgres://") || strings.HasPrefix(cfg.DSN, "postgresql://") {
 		v.dialect = Postgres
@@ -198,7 +200,10 @@ func (v *Views) Close() error {
 	for _, s := range v.stmts {
 		s.Close()
 	}
-	v.stmts = map[string]*sql.Stmt{}
+	for _, s := range v.rstmts {
+		s.Close()
+	}
+	v.stmts, v.rstmts = map[string]*sql.Stmt{}, map[string]*sql.Stmt{}
 	v.mu.Unlock()
 	err := v.write.Close()
 	if v.read != v.write {
@@ -288,12 +293,14 @@ func (v *Views) prepareAll(ctx context.Context, queries []string) {
 func (v *Views) forget(tables ...string) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	for q, s := range v.stmts {
-		for _, t := range tables {
-			if strings.Contains(q, t) {
-				s.Close()
-				delete(v.stmts, q)
-				break
+	for _, m := range []map[string]*sql.Stmt{v.stmts, v.rstmts} {
+		for q, s := range m {
+			for _, t := range tables {
+				if strings.Contains(q, t) {
+					s.Close()
+					delete(m, q)
+					break
+				}
 			}
 		}
 	}
@@ -326,6 +333,9 @@ func (t *Tx) Dialect() Dialect { return t.v.dialect }
 
 // Exec runs a statement.
 func (t *Tx) Exec(ctx context.Context, query string, args ...any) error {
+	if t.tx == nil {
+		return fmt.Errorf("%w: %s", errReadOnlyTx, t.names.expand(query))
+	}
 	s, err := t.prepared(ctx, query)
 	if err != nil {
 		return err
@@ -356,6 +366,9 @@ func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, e
 
 func (t *Tx) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
 	q := t.names.expand(query)
+	if t.tx == nil {
+		return t.v.readStmt(ctx, q)
+	}
 	if s, ok := t.local[q]; ok {
 		return s, nil
 	}
@@ -377,12 +390,18 @@ func (t *Tx) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
 }
 
 func (t *Tx) commit() error {
+	if t.tx == nil {
+		return nil
+	}
 	err := t.tx.Commit()
 	t.end()
 	return err
 }
 
 func (t *Tx) rollback() error {
+	if t.tx == nil {
+		return nil
+	}
 	err := t.tx.Rollback()
 	t.end()
 	return err
