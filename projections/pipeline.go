@@ -147,8 +147,12 @@ func NewPipeline(store eventstore.Store, views *Views, cfg PipelineConfig) (*Pip
 	}
 	p := &Pipeline{store: store, views: views, cfg: cfg, metrics: m, runners: map[string]*runner{}}
 	bc := batchConfig{size: cfg.BatchSize, interval: cfg.BatchInterval, linger: cfg.LiveLinger, cacheRows: cfg.CacheRows}
+	decode := cfg.Decode
+	if decode != nil {
+		decode = newSharedDecoder(decode)
+	}
 	for _, d := range cfg.Projections {
-		r := newRunner(d, views, cfg.Decode, bc, m)
+		r := newRunner(d, views, decode, bc, m)
 		r.fail = cfg.FailAt
 		p.runners[d.Name] = r
 		p.order = append(p.order, d.Name)

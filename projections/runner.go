@@ -72,8 +72,8 @@ type runner struct {
 	rewind     bool
 	count      int
 	batchStart time.Time
-	batchSeq   uint64 // counts batches, so a linger timer commits only its own
-	lingering  bool   // a linger timer is armed for the open batch
+	lingering  bool // a linger commit is requested for the open batch
+	lingerReq  chan struct{}
 	lastEvent  time.Time
 
 	mu        sync.Mutex
@@ -97,7 +97,7 @@ func newRunner(def Definition, v *Views, decode Decoder, cfg batchConfig, m *met
 	u := &Unit{}
 	return &runner{
 		def: def, views: v, names: newNames("", v.dialect), unit: u, model: def.New(u),
-		decode: decode, cfg: cfg, metrics: m, advanced: make(chan struct{}),
+		decode: decode, cfg: cfg, metrics: m, advanced: make(chan struct{}), lingerReq: make(chan struct{}, 1),
 	}
 }
 
@@ -242,7 +242,6 @@ func (r *runner) ensureBatch() error {
 		return nil
 	}
 	r.tx, r.count, r.batchStart = r.views.readTx(r.names), 0, time.Now()
-	r.batchSeq++
 	r.lingering = false
 	r.pending = r.position()
 	return nil
@@ -261,29 +260,42 @@ func (r *runner) maybeFlush(msg *message.Message) error {
 	case age >= r.cfg.linger:
 		return r.flush()
 	}
-	r.linger(r.cfg.linger - age)
+	r.linger()
 	return nil
 }
 
-// linger commits the open batch after d unless it was committed before: a
-// live batch waits a little for the next events, so a busy log costs one
-// commit per projection per linger instead of one per event.
-func (r *runner) linger(d time.Duration) {
+// linger asks the timer goroutine to commit the open batch once it is
+// LiveLinger old: a live batch waits a little for the next events, so a busy
+// log costs one commit per projection per linger instead of one per event.
+// The timer goroutine is long-lived, so the commit does not run on a fresh
+// goroutine whose stack must first grow to SQLite's depth.
+func (r *runner) linger() {
 	if r.lingering {
 		return
 	}
 	r.lingering = true
-	seq := r.batchSeq
-	time.AfterFunc(d, func() {
-		r.work.Lock()
-		defer r.work.Unlock()
-		if r.tx == nil || r.batchSeq != seq {
-			return
-		}
-		if err := r.flush(); err != nil {
-			r.rewind = true
-		}
-	})
+	select {
+	case r.lingerReq <- struct{}{}:
+	default: // a request is pending: the timer looks at the open batch anyway
+	}
+}
+
+// lingerDue commits the open batch if it asked to linger and is old enough;
+// otherwise it says when to look again (ok false: nothing to wait for).
+func (r *runner) lingerDue() (due time.Time, ok bool) {
+	r.work.Lock()
+	defer r.work.Unlock()
+	if r.tx == nil || !r.lingering {
+		return time.Time{}, false
+	}
+	due = r.batchStart.Add(r.cfg.linger)
+	if time.Now().Before(due) {
+		return due, true
+	}
+	if err := r.flush(); err != nil {
+		r.rewind = true
+	}
+	return time.Time{}, false
 }
 
 // flushDue commits the open batch if it is older than the batch interval:
@@ -307,16 +319,40 @@ func (r *runner) flushNow() error {
 	return r.flush()
 }
 
-// timer runs flushDue until ctx ends.
+// timer runs flushDue, and the commits lingering batches asked for, until
+// ctx ends.
 func (r *runner) timer(ctx context.Context) {
 	t := time.NewTicker(max(r.cfg.interval/2, time.Millisecond))
 	defer t.Stop()
+	var wait *time.Timer
+	defer func() {
+		if wait != nil {
+			wait.Stop()
+		}
+	}()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 			r.flushDue()
+		case <-r.lingerReq:
+			for {
+				due, ok := r.lingerDue()
+				if !ok {
+					break
+				}
+				if wait == nil {
+					wait = time.NewTimer(time.Until(due))
+				} else {
+					wait.Reset(time.Until(due))
+				}
+				select {
+				case <-ctx.Done():
+					return
+				case <-wait.C:
+				}
+			}
 		}
 	}
 }
