@@ -45,6 +45,14 @@ type Config struct {
 	// DecisionSize is how many ranked candidates and exclusions an offer's
 	// recorded decision keeps; optional, default 5.
 	DecisionSize int
+	// CacheStreams bounds how many streams the commands keep in memory as
+	// they last saw them, so the next command on a stream reads nothing
+	// from the store (see the package documentation); optional, default
+	// 20,000 (PAIDAN_CACHE_STREAMS). An order's stream costs about 2 KiB.
+	CacheStreams int
+	// NoCache turns the stream cache off: every command reads its whole
+	// stream from the store, as before the cache existed. Optional.
+	NoCache bool
 }
 
 // Defaults of Config.
@@ -52,6 +60,7 @@ const (
 	DefaultOfferTTL     = 10 * time.Minute
 	DefaultAttempts     = 5
 	DefaultDecisionSize = 5
+	DefaultCacheStreams = 20_000
 )
 
 // Validate checks the configuration.
@@ -66,6 +75,9 @@ func (c Config) Validate() error {
 	if c.DecisionSize < 0 {
 		errs = append(errs, fmt.Errorf("decision size: expected zero (default) or more, found %d", c.DecisionSize))
 	}
+	if c.CacheStreams < 0 {
+		errs = append(errs, fmt.Errorf("cache streams: expected zero (default) or more, found %d; NoCache turns the cache off", c.CacheStreams))
+	}
 	return errors.Join(errs...)
 }
 
@@ -78,6 +90,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.DecisionSize == 0 {
 		c.DecisionSize = DefaultDecisionSize
+	}
+	if c.CacheStreams == 0 {
+		c.CacheStreams = DefaultCacheStreams
 	}
 }
 
@@ -94,6 +109,7 @@ type Commands struct {
 	teams TeamSource
 	clock Clock
 	cfg   Config
+	cache *streamCache // nil with Config.NoCache
 }
 
 // New builds the command handlers.
@@ -122,7 +138,11 @@ func New(deps Deps, cfg Config) (*Commands, error) {
 	if deps.Clock == nil {
 		deps.Clock = ClockFunc(time.Now)
 	}
-	return &Commands{store: deps.Store, dir: deps.Directory, teams: deps.Teams, clock: deps.Clock, cfg: cfg}, nil
+	c := &Commands{store: deps.Store, dir: deps.Directory, teams: deps.Teams, clock: deps.Clock, cfg: cfg}
+	if !cfg.NoCache {
+		c.cache = newStreamCache(cfg.CacheStreams)
+	}
+	return c, nil
 }
 
 // Directory is the directory the commands validate stations against.

@@ -32,6 +32,8 @@ func (c *Commands) PlaceOrder(ctx context.Context, cmd PlaceOrder) (OrderResult,
 		stream:  stream,
 		env:     cmd.Envelope,
 		ids:     newIDs(cmd.IdempotencyKey, cmd.Actor.Subject, command, stream),
+		// Without a key the order's id is random: its stream is new.
+		unwritten: cmd.IdempotencyKey == "",
 		decide: func(_ context.Context, history []domain.Event, now time.Time) ([]domain.Event, error) {
 			if len(history) > 0 {
 				// Only a derived id can collide, and a retry is replayed

@@ -35,6 +35,8 @@ func (c *Commands) RegisterTeam(ctx context.Context, cmd RegisterTeam) (TeamResu
 		stream:  stream,
 		env:     cmd.Envelope,
 		ids:     newIDs(cmd.IdempotencyKey, cmd.Actor.Subject, command, stream),
+		// An id made without a key is random: its stream is new.
+		unwritten: cmd.TeamID == "" && cmd.IdempotencyKey == "",
 		decide: func(_ context.Context, history []domain.Event, now time.Time) ([]domain.Event, error) {
 			if len(history) > 0 {
 				return nil, fmt.Errorf("%w: id %s", domain.ErrTeamExists, id)

@@ -1,10 +1,12 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/paidan/paidan/domain"
 	"github.com/paidan/paidan/eventstore"
@@ -13,196 +15,188 @@ import (
 // readPage is how many events one read of a stream asks for.
 const readPage = 512
 
-// loaded is a stream as a command reads it.
+// unknownPosition marks an event whose global position the command layer
+// does not know: an append reports only its last event's position. End is
+// never the position of an event.
+const unknownPosition = eventstore.End
+
+// record is what the command layer keeps of a stored event besides its
+// decoded payload: enough to answer retries (id, revision, position) and to
+// tell who caused it.
+type record struct {
+	id       uuid.UUID
+	revision uint64
+	position eventstore.Position // unknownPosition when not known
+	cause    *cause              // nil when the metadata could not be read
+}
+
+// cause is what an event's metadata says about where it came from: the
+// causation id and the actor. The events of one append share one.
+type cause struct {
+	id      string
+	subject string
+	role    domain.Role
+}
+
+// causeOf reads the cause from stored metadata, sharing prev when it is the
+// same (consecutive events of one append).
+func causeOf(metadata []byte, prev *cause) *cause {
+	m, err := domain.ParseMetadata(metadata)
+	if err != nil {
+		return nil
+	}
+	c := cause{id: m.CausationID, subject: m.ActorSubject, role: m.ActorRole}
+	if prev != nil && *prev == c {
+		return prev
+	}
+	return &c
+}
+
+// proposal is an append a command just made: the events as stored and
+// decoded, and their cause.
+type proposal struct {
+	data   []eventstore.EventData
+	events []domain.Event
+	cause  *cause
+}
+
+// loaded is a stream as a command knows it: every event from the first, in
+// order.
 type loaded struct {
-	recorded []eventstore.RecordedEvent
-	history  []domain.Event
+	records []record
+	history []domain.Event
+	// confirmed says the stream was read from the store during this command,
+	// up to its end as it stood then. A stream from the cache is not: another
+	// writer may have appended since.
+	confirmed bool
 }
 
 // next is the revision the stream's next event gets.
 func (l loaded) next() uint64 {
-	if len(l.recorded) == 0 {
+	if len(l.records) == 0 {
 		return 0
 	}
-	return l.recorded[len(l.recorded)-1].Revision + 1
+	return l.records[len(l.records)-1].revision + 1
 }
 
-// load reads a whole stream, oldest first, and decodes its events. A stream
-// never written loads empty.
+// load reads a whole stream from the store, oldest first, and decodes its
+// events. A stream never written loads empty. It neither consults nor fills
+// the cache.
 func (c *Commands) load(ctx context.Context, stream string) (loaded, error) {
-	var l loaded
-	from := eventstore.StreamStart
+	return c.readAfter(ctx, stream, loaded{}, nil)
+}
+
+// read returns the stream from the cache, or loads it from the store and
+// caches it.
+func (c *Commands) read(ctx context.Context, stream string) (loaded, error) {
+	if c.cache != nil {
+		if l, ok := c.cache.get(stream); ok {
+			return l, nil
+		}
+	}
+	l, err := c.load(ctx, stream)
+	if err == nil && c.cache != nil {
+		c.cache.put(stream, l)
+	}
+	return l, err
+}
+
+// refresh reads what was stored in stream after l and returns l with it,
+// confirmed, caching the result. A cached l that lacked events counts as
+// stale.
+func (c *Commands) refresh(ctx context.Context, stream string, l loaded) (loaded, error) {
+	fresh, err := c.readAfter(ctx, stream, l, nil)
+	if err != nil {
+		return loaded{}, err
+	}
+	if !l.confirmed && fresh.next() != l.next() && c.cache != nil {
+		c.cache.stale.Add(1)
+	}
+	c.keep(stream, l, fresh)
+	return fresh, nil
+}
+
+// keep caches fresh, which was read after l.
+func (c *Commands) keep(stream string, l, fresh loaded) {
+	switch {
+	case c.cache == nil:
+	case len(fresh.records) < len(l.records):
+		// The stream is gone from the store (deleted): forget it.
+		c.cache.drop(stream, l.next())
+	default:
+		c.cache.put(stream, fresh)
+	}
+}
+
+// readAfter reads the events stored in stream after l and returns l
+// extended by them, confirmed. l's slices are never appended to in place:
+// they may be the cache's. mine is an append this command has just made
+// right after l, or nil: a stored event with the same id and data as one of
+// it is taken from mine instead of being decoded again.
+func (c *Commands) readAfter(ctx context.Context, stream string, l loaded, mine *proposal) (loaded, error) {
+	out := loaded{records: clip(l.records), history: clip(l.history), confirmed: true}
+	from := l.next()
+	// The read starts at l's last event, read again: a read that finds no
+	// event costs a store more (the embedded one checks in a second query
+	// whether the stream exists), and nothing new is the common answer.
+	overlap := len(l.records) > 0
+	if overlap {
+		from--
+	}
+	var prev *cause
 	for {
 		page, err := c.store.ReadStream(ctx, stream, eventstore.ReadStreamOptions{From: from, Limit: readPage})
 		if errors.Is(err, eventstore.ErrStreamNotFound) {
-			return l, nil
+			return loaded{confirmed: true}, nil
 		}
 		if err != nil {
-			return loaded{}, fmt.Errorf("read stream %s: %w", stream, err)
+			return loaded{}, fmt.Errorf("read stream %s from revision %d: %w", stream, from, err)
+		}
+		full := len(page) == readPage
+		if overlap {
+			overlap = false
+			if len(page) == 0 || page[0].Revision != from || page[0].ID != l.records[len(l.records)-1].id {
+				// The stream as stored does not go on from l (it was
+				// deleted and written again): read it whole.
+				return c.readAfter(ctx, stream, loaded{}, nil)
+			}
+			page = page[1:]
 		}
 		for _, rec := range page {
-			e, err := domain.UnmarshalEvent(rec.Type, rec.Data)
-			if err != nil {
-				return loaded{}, fmt.Errorf("stream %s, revision %d: %w", stream, rec.Revision, err)
+			r := record{id: rec.ID, revision: rec.Revision, position: rec.Position}
+			e, ok := mine.match(rec, l.next())
+			if ok {
+				r.cause = mine.cause
+			} else {
+				if e, err = domain.UnmarshalEvent(rec.Type, rec.Data); err != nil {
+					return loaded{}, fmt.Errorf("stream %s, revision %d: %w", stream, rec.Revision, err)
+				}
+				r.cause = causeOf(rec.Metadata, prev)
 			}
-			l.recorded = append(l.recorded, rec)
-			l.history = append(l.history, e)
+			prev = r.cause
+			out.records = append(out.records, r)
+			out.history = append(out.history, e)
 		}
-		if len(page) < readPage {
-			return l, nil
-		}
-		from = page[len(page)-1].Revision + 1
-	}
-}
-
-// change is one command on one stream.
-type change struct {
-	command string // the command's name, as in the ids and error messages
-	stream  string
-	env     Envelope
-	ids     ids
-	// decide returns the events the command should append given the
-	// stream's history; no events and no error means there is nothing to do.
-	decide func(ctx context.Context, history []domain.Event, now time.Time) ([]domain.Event, error)
-}
-
-// outcome is what a command did to its stream.
-type outcome struct {
-	// history is the stream up to and including the command's events (the
-	// whole stream as read when the command appended nothing).
-	history []domain.Event
-	// events are the command's events; none when there was nothing to do.
-	events []domain.Event
-	// revision is the revision of the last event of history; position the
-	// global position of that event. Both are 0 for an empty history.
-	revision uint64
-	position eventstore.Position
-	// replayed says the events were appended by an earlier request with the
-	// same idempotency key and this one appended nothing.
-	replayed bool
-}
-
-// apply runs the load → decide → append loop of one command.
-func (c *Commands) apply(ctx context.Context, ch change) (outcome, error) {
-	if err := ch.env.validate(); err != nil {
-		return outcome{}, err
-	}
-	commandID := ch.ids.named("command").String()
-	causation := ch.env.CausationID
-	if causation == "" {
-		causation = commandID
-	}
-	correlation := ch.env.CorrelationID
-	if correlation == "" {
-		correlation = ch.ids.named("correlation").String()
-	}
-	var lost error
-	for attempt := 0; attempt < c.cfg.Attempts; attempt++ {
-		l, err := c.load(ctx, ch.stream)
-		if err != nil {
-			return outcome{}, err
-		}
-		// A retry is answered before anything else is checked: the stream
-		// has moved on by the first request's own events, so If-Match and
-		// the decision would both refuse it.
-		if out, ok := replay(l, ch.ids); ok {
+		if !full {
+			// Clipped, so that whoever appends to them copies: they may be
+			// cached and read by other commands at the same time.
+			out.records, out.history = clip(out.records), clip(out.history)
 			return out, nil
 		}
-		if m := ch.env.IfMatch; m != nil && len(l.recorded) > 0 && l.next()-1 != *m {
-			return outcome{}, fmt.Errorf("%w: If-Match names revision %d of %s, but its current revision is %d; reload it and decide again",
-				ErrPreconditionFailed, *m, ch.stream, l.next()-1)
-		}
-		events, err := ch.decide(ctx, l.history, c.clock.Now())
-		if err != nil {
-			return outcome{}, err
-		}
-		if len(events) == 0 {
-			return current(l), nil
-		}
-		data, err := c.encode(events, ch, correlation, causation)
-		if err != nil {
-			return outcome{}, err
-		}
-		res, err := c.store.Append(ctx, ch.stream, eventstore.ExpectNext(l.next()), data...)
-		if errors.Is(err, eventstore.ErrWrongExpectedRevision) {
-			lost = err
-			continue
-		}
-		if err != nil {
-			return outcome{}, fmt.Errorf("append %d events to %s: %w", len(events), ch.stream, err)
-		}
-		if ch.ids.derived {
-			// The append may have been absorbed as the retry of a
-			// concurrent request with the same key, whose events differ
-			// from ours in their times: answer with what is stored.
-			if l, err = c.load(ctx, ch.stream); err == nil {
-				if out, ok := replay(l, ch.ids); ok {
-					out.replayed = false
-					return out, nil
-				}
-			}
-		}
-		return outcome{
-			history:  append(l.history, events...),
-			events:   events,
-			revision: res.NextRevision - 1,
-			position: res.Position,
-		}, nil
+		from = out.records[len(out.records)-1].revision + 1
 	}
-	return outcome{}, fmt.Errorf("%s: other writers changed %s before each of %d attempts could append: %w",
-		ch.command, ch.stream, c.cfg.Attempts, lost)
 }
 
-// current is the outcome of a command that had nothing to do.
-func current(l loaded) outcome {
-	out := outcome{history: l.history}
-	if n := len(l.recorded); n > 0 {
-		out.revision, out.position = l.recorded[n-1].Revision, l.recorded[n-1].Position
+// match returns the event of the proposal that rec stores byte for byte,
+// given that the proposal was appended from revision base.
+func (p *proposal) match(rec eventstore.RecordedEvent, base uint64) (domain.Event, bool) {
+	if p == nil || rec.Revision < base || rec.Revision-base >= uint64(len(p.data)) {
+		return nil, false
 	}
-	return out
-}
-
-// replay finds the events an earlier request with the same idempotency key
-// appended, and returns the outcome it had.
-func replay(l loaded, x ids) (outcome, bool) {
-	if !x.derived {
-		return outcome{}, false
+	i := rec.Revision - base
+	d := p.data[i]
+	if rec.ID != d.ID || rec.Type != d.Type || !bytes.Equal(rec.Data, d.Data) || !bytes.Equal(rec.Metadata, d.Metadata) {
+		return nil, false
 	}
-	first := x.event(0)
-	for i, rec := range l.recorded {
-		if rec.ID != first {
-			continue
-		}
-		n := 1
-		for i+n < len(l.recorded) && l.recorded[i+n].ID == x.event(n) {
-			n++
-		}
-		last := l.recorded[i+n-1]
-		return outcome{
-			history:  l.history[:i+n],
-			events:   l.history[i : i+n],
-			revision: last.Revision,
-			position: last.Position,
-			replayed: true,
-		}, true
-	}
-	return outcome{}, false
-}
-
-// encode turns the command's events into the store's form, with their ids
-// and metadata.
-func (c *Commands) encode(events []domain.Event, ch change, correlation, causation string) ([]eventstore.EventData, error) {
-	out := make([]eventstore.EventData, len(events))
-	for i, e := range events {
-		typ, data, err := domain.MarshalEvent(e)
-		if err != nil {
-			return nil, err
-		}
-		meta, err := domain.NewMetadata(typ, ch.env.Actor, correlation, causation, ch.env.IdempotencyKey).Marshal()
-		if err != nil {
-			return nil, fmt.Errorf("metadata of %s: %w", typ, err)
-		}
-		out[i] = eventstore.EventData{ID: ch.ids.event(i), Type: typ, Data: data, Metadata: meta}
-	}
-	return out, nil
+	return p.events[i], true
 }

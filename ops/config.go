@@ -27,6 +27,7 @@ const (
 	EnvAutoDispatch = "PAIDAN_AUTO_DISPATCH"
 	EnvOfferTTL     = "PAIDAN_OFFER_TTL"
 	EnvMaxOffers    = "PAIDAN_MAX_OFFERS"
+	EnvCacheStreams = "PAIDAN_CACHE_STREAMS"
 	EnvDemo         = "PAIDAN_DEMO"
 	EnvLogFormat    = "PAIDAN_LOG_FORMAT"
 	EnvLogLevel     = "PAIDAN_LOG_LEVEL"
@@ -77,6 +78,10 @@ type Config struct {
 	OfferTTL time.Duration
 	// MaxOffers is how many declined or expired offers lead to escalation; ≥ 1.
 	MaxOffers int
+	// CacheStreams is how many streams the write side keeps in memory
+	// between commands (app.Config.CacheStreams); ≥ 0, and 0 turns the
+	// cache off.
+	CacheStreams int
 	// Demo registers the demo district's teams and keeps a light load running.
 	Demo bool
 	// LogFormat is "json" or "text".
@@ -93,6 +98,7 @@ func DefaultConfig() Config {
 		AutoDispatch: true,
 		OfferTTL:     10 * time.Minute,
 		MaxOffers:    3,
+		CacheStreams: 20_000,
 		LogFormat:    "text",
 		LogLevel:     "info",
 	}
@@ -163,6 +169,13 @@ func LoadConfig(lookup func(string) (string, bool), fs *pflag.FlagSet) (Config, 
 			errs = append(errs, fmt.Errorf("%s: expected a whole number, found %q", EnvMaxOffers, v))
 		}
 		c.MaxOffers = n
+	}
+	if v, ok := lookup(EnvCacheStreams); ok {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: expected a whole number (0 turns the cache off), found %q", EnvCacheStreams, v))
+		}
+		c.CacheStreams = n
 	}
 
 	if fs != nil {
@@ -248,6 +261,9 @@ func (c Config) Validate() error {
 	if c.MaxOffers < 1 {
 		bad(EnvMaxOffers, "", "expected at least 1, found %d", c.MaxOffers)
 	}
+	if c.CacheStreams < 0 {
+		bad(EnvCacheStreams, "", "expected 0 (no cache) or more streams, found %d", c.CacheStreams)
+	}
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		bad(EnvLogFormat, FlagLogFormat, "expected json or text, found %q", c.LogFormat)
 	}
@@ -277,6 +293,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Bool("auto_dispatch", c.AutoDispatch),
 		slog.Duration("offer_ttl", c.OfferTTL),
 		slog.Int("max_offers", c.MaxOffers),
+		slog.Int("cache_streams", c.CacheStreams),
 		slog.Bool("demo", c.Demo),
 	)
 }

@@ -38,7 +38,7 @@ func TestLoadConfigPrecedence(t *testing.T) {
 				t.Errorf("got %+v, want the defaults %+v", c, want)
 			}
 			if c.HTTPAddr != "127.0.0.1:8080" || c.DataDir != "./data" || !c.AutoDispatch ||
-				c.OfferTTL != 10*time.Minute || c.MaxOffers != 3 || c.Demo {
+				c.OfferTTL != 10*time.Minute || c.MaxOffers != 3 || c.CacheStreams != 20_000 || c.Demo {
 				t.Errorf("defaults differ from DESIGN.md: %+v", c)
 			}
 		}},
@@ -47,13 +47,13 @@ func TestLoadConfigPrecedence(t *testing.T) {
 			ops.EnvESDBURL: "esdb://db:2113?tls=false", ops.EnvViewsDSN: "postgres://u@h:5432/v",
 			ops.EnvJWTSecret: secret, ops.EnvJWKSURL: "https://idp.example/jwks.json",
 			ops.EnvDirectory: "/etc/district.json", ops.EnvAutoDispatch: "false",
-			ops.EnvOfferTTL: "90s", ops.EnvMaxOffers: "5", ops.EnvDemo: "true",
+			ops.EnvOfferTTL: "90s", ops.EnvMaxOffers: "5", ops.EnvCacheStreams: "0", ops.EnvDemo: "true",
 			ops.EnvLogFormat: "json", ops.EnvLogLevel: "debug",
 		}, nil, func(t *testing.T, c ops.Config) {
 			want := ops.Config{HTTPAddr: "0.0.0.0:9000", DataDir: "/var/lib/paidan",
 				ESDBURL: "esdb://db:2113?tls=false", ViewsDSN: "postgres://u@h:5432/v", JWTSecret: secret,
 				JWKSURL: "https://idp.example/jwks.json", Directory: "/etc/district.json", AutoDispatch: false,
-				OfferTTL: 90 * time.Second, MaxOffers: 5, Demo: true, LogFormat: "json", LogLevel: "debug"}
+				OfferTTL: 90 * time.Second, MaxOffers: 5, CacheStreams: 0, Demo: true, LogFormat: "json", LogLevel: "debug"}
 			if c != want {
 				t.Errorf("got %+v\nwant %+v", c, want)
 			}
@@ -96,7 +96,8 @@ func TestLoadConfigErrorsNameTheSetting(t *testing.T) {
 	}{
 		{"unparsable values, all reported", map[string]string{
 			ops.EnvAutoDispatch: "maybe", ops.EnvOfferTTL: "ten minutes", ops.EnvMaxOffers: "three",
-		}, nil, []string{ops.EnvAutoDispatch, `"maybe"`, ops.EnvOfferTTL, ops.EnvMaxOffers}},
+			ops.EnvCacheStreams: "many",
+		}, nil, []string{ops.EnvAutoDispatch, `"maybe"`, ops.EnvOfferTTL, ops.EnvMaxOffers, ops.EnvCacheStreams, `"many"`}},
 		{"bad address", map[string]string{ops.EnvHTTPAddr: "8080"}, nil, []string{ops.EnvHTTPAddr, "--http", `"8080"`}},
 		{"bad address by flag", nil, []string{"--http", "localhost"}, []string{"--http"}},
 		{"empty data dir", nil, []string{"--data", ""}, []string{ops.EnvDataDir, "--data", "required"}},
@@ -106,6 +107,7 @@ func TestLoadConfigErrorsNameTheSetting(t *testing.T) {
 		{"jwks url", map[string]string{ops.EnvJWKSURL: "ftp://idp/keys"}, nil, []string{ops.EnvJWKSURL}},
 		{"offer ttl", map[string]string{ops.EnvOfferTTL: "-1m"}, nil, []string{ops.EnvOfferTTL, "positive"}},
 		{"max offers", map[string]string{ops.EnvMaxOffers: "0"}, nil, []string{ops.EnvMaxOffers, "at least 1", "found 0"}},
+		{"cache streams", map[string]string{ops.EnvCacheStreams: "-5"}, nil, []string{ops.EnvCacheStreams, "found -5"}},
 		{"log format and level together", nil, []string{"--log-format", "xml", "--log-level", "loud"},
 			[]string{"--log-format", `"xml"`, "--log-level", `"loud"`}},
 	}

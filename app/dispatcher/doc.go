@@ -20,6 +20,9 @@
 // trigger that led to an escalation is not turned into an offer on
 // redelivery. A coordinator always wins: the commands are decided against
 // the order as stored, and an order that is no longer placed is left alone.
+// The order is read through the write side's cache of streams
+// (StreamViewer), confirmed against the store, so the common trigger costs
+// one short read and no decoding.
 //
 // Timers are durable because they are not timers: due offers come from a
 // read model of pending offers (DueOffers), which a restart rebuilds or

@@ -22,6 +22,16 @@ type Commander interface {
 
 var _ Commander = (*app.Commands)(nil)
 
+// StreamViewer lends the dispatcher the write side's cache of streams, so
+// handling a trigger need not read the order's stream from the store when
+// the commands just wrote it. Optional: with a Commander that is not one,
+// the dispatcher reads the store. *app.Commands implements it.
+type StreamViewer interface {
+	ViewStream(ctx context.Context, stream string) (app.StreamView, error)
+}
+
+var _ StreamViewer = (*app.Commands)(nil)
+
 // PendingOffer is an offer not yet answered, expired or withdrawn.
 type PendingOffer struct {
 	OrderID   uuid.UUID

@@ -36,7 +36,8 @@ func newWriteSide(cfg ops.Config, store eventstore.Store, teams app.TeamSource) 
 	if err != nil {
 		return nil, nil, err
 	}
-	cmds, err := app.New(app.Deps{Store: store, Directory: dir, Teams: teams}, app.Config{OfferTTL: cfg.OfferTTL})
+	cmds, err := app.New(app.Deps{Store: store, Directory: dir, Teams: teams},
+		app.Config{OfferTTL: cfg.OfferTTL, CacheStreams: cfg.CacheStreams, NoCache: cfg.CacheStreams == 0})
 	if err != nil {
 		return nil, nil, err
 	}
