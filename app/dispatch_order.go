@@ -99,7 +99,13 @@ func (c *Commands) choose(ctx context.Context, o *domain.Order, named string) (*
 	rank := func(teams []domain.TeamSnapshot) {
 		d = domain.RankTeamsSummary(o.DispatchOrder(), teams, c.cfg.DecisionSize)
 	}
-	if v, ok := c.teams.(TeamViewer); ok {
+	if v, ok := c.teams.(CategoryTeamViewer); ok {
+		if err := v.ViewTeamsFor(ctx, o.Category(), func(teams []domain.TeamSnapshot, among []int32, lacking int) {
+			d = domain.RankTeamsSummaryAmong(o.DispatchOrder(), teams, among, lacking, c.cfg.DecisionSize)
+		}); err != nil {
+			return nil, err
+		}
+	} else if v, ok := c.teams.(TeamViewer); ok {
 		if err := v.ViewTeams(ctx, rank); err != nil {
 			return nil, err
 		}

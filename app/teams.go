@@ -41,6 +41,9 @@ type LogTeams struct {
 	sorted bool
 	load   map[string]int
 	rates  map[string][2]int // ratings, good ratings
+	// byCategory indexes snaps for ViewTeamsFor, built per category on
+	// first use and dropped whenever a profile changes or snaps is sorted.
+	byCategory map[domain.Category][]int32
 }
 
 var _ TeamSource = (*LogTeams)(nil)
@@ -51,7 +54,7 @@ func NewLogTeams(store eventstore.Store) (*LogTeams, error) {
 		return nil, errors.New("team source: store: required")
 	}
 	return &LogTeams{store: store, index: map[string]int{}, sorted: true,
-		load: map[string]int{}, rates: map[string][2]int{}}, nil
+		load: map[string]int{}, rates: map[string][2]int{}, byCategory: map[domain.Category][]int32{}}, nil
 }
 
 // teamEventTypes are the event types the fold reads; others are skipped
@@ -124,6 +127,7 @@ func (s *LogTeams) current(ctx context.Context) error {
 			s.index[s.snaps[i].TeamID] = i
 		}
 		s.sorted = true
+		clear(s.byCategory)
 	}
 	return nil
 }
@@ -211,6 +215,7 @@ func (s *LogTeams) profile(id string, p domain.TeamProfile, active bool) {
 	for i, c := range p.Skills {
 		skills[i] = internCategory(c)
 	}
+	clear(s.byCategory)
 	snap := domain.TeamSnapshot{TeamID: id, StationID: p.StationID, InstituteID: p.InstituteID,
 		Skills: skills, Capacity: p.Capacity, Active: active,
 		Load: max(s.load[id], 0), Ratings: s.rates[id][0], GoodRatings: s.rates[id][1]}

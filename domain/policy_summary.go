@@ -37,6 +37,25 @@ func compareExclusions(a, b Exclusion) int {
 // and records ten of each; sorting every candidate to keep ten was most of
 // the policy's cost. A negative n counts as 0.
 func RankTeamsSummary(order DispatchOrder, teams []TeamSnapshot, n int) DispatchDecision {
+	return rankSummary(order, teams, nil, 0, n)
+}
+
+// RankTeamsSummaryAmong returns what RankTeamsSummary(order, teams, n)
+// returns, looking only at the teams among names (indexes into teams, in
+// ascending order): a caller that indexes its teams by skill passes those
+// that have the order's category or are suspended, and the number of the
+// others, which are active and lack the skill (they are counted as excluded
+// for it, and an exclusion for a missing skill is never recorded by name).
+func RankTeamsSummaryAmong(order DispatchOrder, teams []TeamSnapshot, among []int32, lacking, n int) DispatchDecision {
+	if among == nil {
+		among = []int32{}
+	}
+	return rankSummary(order, teams, among, lacking, n)
+}
+
+// rankSummary ranks teams[among] (all of teams when among is nil), with
+// lacking more teams known to lack the skill.
+func rankSummary(order DispatchOrder, teams []TeamSnapshot, among []int32, lacking, n int) DispatchDecision {
 	n = max(n, 0)
 	d := DispatchDecision{PolicyVersion: PolicyVersion}
 	// The best candidate is chosen even when none is recorded (n = 0).
@@ -44,9 +63,20 @@ func RankTeamsSummary(order DispatchOrder, teams []TeamSnapshot, n int) Dispatch
 	var excl []Exclusion
 	// Counted in an array: a map increment per team was a third of the cost.
 	var counts [len(exclusionReasons)]int
-	for _, t := range teams {
-		tier := tierOf(order, t)
-		if reason, out := exclusionOf(order, t); out {
+	counts[reasonIndex(ExcludedLacksSkill)] = lacking
+	d.ExcludedCount = lacking
+	count := len(teams)
+	if among != nil {
+		count = len(among)
+	}
+	for k := range count {
+		i := k
+		if among != nil {
+			i = int(among[k])
+		}
+		t := &teams[i]
+		tier := tierOf(order, *t)
+		if reason, out := exclusionOf(order, *t); out {
 			if i := reasonIndex(reason); i < len(exclusionReasons) {
 				counts[i]++
 			} else {

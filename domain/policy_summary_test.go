@@ -3,6 +3,8 @@ package domain_test
 import (
 	"fmt"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 
 	"pgregory.net/rapid"
@@ -47,6 +49,19 @@ func TestRankTeamsSummaryMatchesRankTeams(t *testing.T) {
 		got := domain.RankTeamsSummary(order, teams, size)
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("RankTeamsSummary(%d):\n%#v\nRankTeams().Summary(%d):\n%#v", size, got, size, want)
+		}
+		// Indexed by skill: the teams sorted by id, the index those with the
+		// category or suspended.
+		sorted := slices.Clone(teams)
+		slices.SortFunc(sorted, func(a, b domain.TeamSnapshot) int { return strings.Compare(a.TeamID, b.TeamID) })
+		var among []int32
+		for i, tm := range sorted {
+			if !tm.Active || slices.Contains(tm.Skills, order.Category) {
+				among = append(among, int32(i))
+			}
+		}
+		if got := domain.RankTeamsSummaryAmong(order, sorted, among, len(sorted)-len(among), size); !reflect.DeepEqual(got, want) {
+			t.Fatalf("RankTeamsSummaryAmong(%d):\n%#v\nRankTeams().Summary(%d):\n%#v", size, got, size, want)
 		}
 	})
 }
