@@ -14,8 +14,11 @@ import (
 // readStmts are the read-only pool's prepared queries.
 type readStmts struct {
 	streamExists *sql.Stmt
+	// allForwards and allBackwards serve subscriptions' catch-up pages;
+	// ReadAll goes through raw, its own pool of driver connections.
 	allForwards  *sql.Stmt
 	allBackwards *sql.Stmt
+	raw          allReaders
 }
 
 // The columns scanEvents reads: with the stream name for $all, without it for
@@ -44,7 +47,7 @@ func (r *readStmts) prepare(ctx context.Context, db *sql.DB) error {
 }
 
 func (r *readStmts) close() error {
-	var errs []error
+	errs := []error{r.raw.close()}
 	for _, st := range []*sql.Stmt{r.streamExists, r.allForwards, r.allBackwards} {
 		if st != nil {
 			errs = append(errs, st.Close())
@@ -117,16 +120,10 @@ func (s *Store) ReadAll(ctx context.Context, opts eventstore.ReadAllOptions) ([]
 	if err := eventstore.ValidateLimit(opts.Limit); err != nil {
 		return nil, err
 	}
-	var stmt *sql.Stmt
-	switch opts.Direction {
-	case eventstore.Forwards:
-		stmt = s.reads.allForwards
-	case eventstore.Backwards:
-		stmt = s.reads.allBackwards
-	default:
+	if opts.Direction != eventstore.Forwards && opts.Direction != eventstore.Backwards {
 		return nil, fmt.Errorf("%w: unknown read direction %d", eventstore.ErrInvalidRequest, opts.Direction)
 	}
-	events, err := s.readAll(ctx, stmt, opts.From, opts.Limit)
+	events, err := s.readAllRaw(ctx, opts.Direction == eventstore.Backwards, opts.From, opts.Limit)
 	if err != nil {
 		return nil, fmt.Errorf("read $all %s from %d: %w", opts.Direction, opts.From, err)
 	}
