@@ -114,7 +114,11 @@ type rebuild struct {
 
 	models  []Model
 	units   []*Unit
+	feed    *feed
 	indexes []string
+	// indexed is set once the fresh tables' indexes were created (or their
+	// creation was handed to the background writer).
+	indexed bool
 	parked  []parkedRow
 	events  uint64
 	pos     eventstore.Position
@@ -142,6 +146,8 @@ func (rb *rebuild) run(ctx context.Context) (RebuildResult, error) {
 		return RebuildResult{}, err
 	}
 	rb.head = h.Position
+	rb.feed = rb.startFeed(ctx, rb.pos+1)
+	defer func() { rb.feed.stop() }()
 
 	// Bulk: while every row fits in memory the models need no database.
 	// Between batches the rows no event of the batch changed are written on
@@ -149,29 +155,20 @@ func (rb *rebuild) run(ctx context.Context) (RebuildResult, error) {
 	// wait, so most rows are written once, with multi-row INSERTs. A unit
 	// that outgrows CacheRows forgets its rows once they are written; from
 	// there on batches are applied in transactions, reading rows back.
-	var (
-		written  = make(chan error, 1)
-		inflight bool
-	)
-	wait := func() error {
-		if !inflight {
-			return nil
-		}
-		inflight = false
-		return <-written
-	}
-	defer wait()
+	var bg background
+	defer bg.close()
 	for {
+		limit := rb.batchLimit()
 		if rb.allAuthoritative() {
 			seqs := make([]uint64, len(rb.units))
 			for i, u := range rb.units {
 				seqs[i] = u.seq
 			}
-			n, err := rb.replay(ctx, nil, rb.cfg.BatchEvents)
+			n, err := rb.replay(ctx, nil, limit)
 			if err != nil {
 				return RebuildResult{}, err
 			}
-			last, over := n < rb.cfg.BatchEvents, rb.overCache()
+			last, over := n < limit, rb.overCache()
 			var writes []func(context.Context, *Tx) error
 			for i, u := range rb.units {
 				seq := seqs[i]
@@ -180,13 +177,21 @@ func (rb *rebuild) run(ctx context.Context) (RebuildResult, error) {
 				}
 				writes = append(writes, u.settled(seq)...)
 			}
-			if err := wait(); err != nil {
+			if err := bg.failed(); err != nil {
 				return RebuildResult{}, err
 			}
-			inflight = true
-			go func() { written <- rb.write(ctx, writes) }()
+			index := !last && rb.indexNow()
+			bg.start(func() error {
+				if err := rb.write(ctx, writes); err != nil {
+					return err
+				}
+				if index {
+					return rb.createIndexes(ctx)
+				}
+				return nil
+			})
 			if over {
-				if err := wait(); err != nil {
+				if err := bg.wait(); err != nil {
 					return RebuildResult{}, err
 				}
 				for _, u := range rb.units {
@@ -200,14 +205,14 @@ func (rb *rebuild) run(ctx context.Context) (RebuildResult, error) {
 			}
 			continue
 		}
-		if err := wait(); err != nil {
+		if err := bg.wait(); err != nil {
 			return RebuildResult{}, err
 		}
 		tx, err := rb.v.begin(ctx, rb.names)
 		if err != nil {
 			return RebuildResult{}, err
 		}
-		n, err := rb.replay(ctx, tx, rb.cfg.BatchEvents)
+		n, err := rb.replay(ctx, tx, limit)
 		if err == nil {
 			err = rb.flush(ctx, tx)
 		}
@@ -220,17 +225,23 @@ func (rb *rebuild) run(ctx context.Context) (RebuildResult, error) {
 			return RebuildResult{}, err
 		}
 		rb.committed()
-		if n < rb.cfg.BatchEvents {
+		if n < limit {
 			break
 		}
 	}
 
-	if err := wait(); err != nil {
+	if err := bg.wait(); err != nil {
 		return RebuildResult{}, err
 	}
-	if err := rb.createIndexes(ctx); err != nil {
-		return RebuildResult{}, err
+	if !rb.indexed {
+		if err := rb.createIndexes(ctx); err != nil {
+			return RebuildResult{}, err
+		}
 	}
+
+	// The events appended since the fold's feed reached the end.
+	rb.feed.stop()
+	rb.feed = rb.startFeed(ctx, rb.pos+1)
 
 	// Swap: lock the live checkpoints, apply what arrived meanwhile, replace
 	// the tables and move the checkpoints, all in one transaction.
@@ -306,92 +317,6 @@ func (rb *rebuild) dropFresh() {
 		}
 	}
 	rb.v.forget(rb.names.suffix)
-}
-
-type page struct {
-	events []Event
-	err    error
-}
-
-// replay applies events after rb.pos until limit events were applied
-// (limit < 0: until the log's end), reading and decoding ahead of the apply
-// loop on other goroutines. It returns how many events it applied.
-func (rb *rebuild) replay(ctx context.Context, tx *Tx, limit int) (int, error) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	raw := make(chan page, 4)
-	decoded := make(chan page, 4)
-	go func() {
-		defer close(raw)
-		from, left := rb.pos+1, limit
-		for left != 0 {
-			n := rb.cfg.PageSize
-			if left > 0 {
-				n = min(n, left)
-			}
-			recs, err := rb.store.ReadAll(ctx, eventstore.ReadAllOptions{From: from, Limit: n})
-			if err != nil {
-				raw <- page{err: fmt.Errorf("read the log from %d: %w", from, err)}
-				return
-			}
-			if len(recs) == 0 {
-				return
-			}
-			evs := make([]Event, len(recs))
-			for i, r := range recs {
-				evs[i] = EventFromRecorded(r)
-			}
-			select {
-			case raw <- page{events: evs}:
-			case <-ctx.Done():
-				return
-			}
-			from = recs[len(recs)-1].Position + 1
-			if left > 0 {
-				left -= len(recs)
-			}
-			if len(recs) < n {
-				return
-			}
-		}
-	}()
-	go func() {
-		defer close(decoded)
-		for p := range raw {
-			if p.err == nil && rb.cfg.Decode != nil {
-				for i := range p.events {
-					d, err := rb.cfg.Decode(&p.events[i])
-					if err != nil {
-						// Carried to the apply loop, which parks the event in
-						// every projection.
-						p.events[i].Decoded = decodeError{err}
-						continue
-					}
-					p.events[i].Decoded = d
-				}
-			}
-			select {
-			case decoded <- p:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	n := 0
-	for p := range decoded {
-		if p.err != nil {
-			return n, p.err
-		}
-		for i := range p.events {
-			ev := &p.events[i]
-			rb.applyAll(ctx, tx, ev)
-			rb.pos = ev.Position
-			rb.events++
-			n++
-		}
-		rb.progress(false)
-	}
-	return n, ctx.Err()
 }
 
 type decodeError struct{ err error }

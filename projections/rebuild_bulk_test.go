@@ -2,6 +2,8 @@ package projections_test
 
 import (
 	"context"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -51,4 +53,74 @@ func TestRebuildInsertsFoldedRowsLikeLiveReplay(t *testing.T) {
 			})
 		}
 	})
+}
+
+// TestRebuildLeavesEveryIndex rebuilds in batches small enough that the
+// fresh tables are indexed while the end of the log is still being folded
+// (and rows written after that maintain the indexes), and checks that the
+// swapped-in tables carry every index the migrations create.
+func TestRebuildLeavesEveryIndex(t *testing.T) {
+	log := projtest.Config{Seed: 12, Orders: 400, Teams: 30, Interleave: 40}
+	backends(t, func(t *testing.T, open func(*testing.T) *projections.Views) {
+		s := newMemstore(t)
+		head := writeLog(t, s, log)
+		live := open(t)
+		if err := live.Migrate(context.Background(), projections.Definitions()...); err != nil {
+			t.Fatal(err)
+		}
+		want := indexes(t, live)
+		if len(want) == 0 {
+			t.Fatal("the migrations created no index")
+		}
+		for _, batch := range []int{0, int(head) / 10} {
+			fresh := open(t)
+			if _, err := projections.Rebuild(context.Background(), s, fresh, projections.RebuildConfig{
+				Projections: projections.Definitions(), Decode: projections.DecodeDomainFast, BatchEvents: batch}); err != nil {
+				t.Fatal(err)
+			}
+			if got := indexes(t, fresh); !slices.Equal(got, want) {
+				t.Errorf("batches of %d events: rebuilt tables have indexes\n%s\nexpected\n%s",
+					batch, strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+		}
+	})
+}
+
+// rebuildSuffix is the suffix a rebuild gives its fresh tables, which
+// their indexes keep after the swap; schemaName qualifies PostgreSQL's
+// (each test's views have their own schema).
+var (
+	rebuildSuffix = regexp.MustCompile(`__r[0-9]+`)
+	schemaName    = regexp.MustCompile(`ON [a-z0-9_]+\.`)
+)
+
+// indexes lists the read models' indexes as "table: definition", without
+// a rebuild's suffix, schema or quotes (SQLite quotes a renamed table),
+// sorted.
+func indexes(t *testing.T, v *projections.Views) []string {
+	t.Helper()
+	q := `SELECT tbl_name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL`
+	if v.Dialect() == projections.Postgres {
+		q = `SELECT tablename, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND indexname NOT LIKE '%_pkey'`
+	}
+	rows, err := v.DB().QueryContext(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var table, def string
+		if err := rows.Scan(&table, &def); err != nil {
+			t.Fatal(err)
+		}
+		def = schemaName.ReplaceAllString(rebuildSuffix.ReplaceAllString(def, ""), "ON ")
+		def = strings.ReplaceAll(def, `"`, "")
+		out = append(out, table+": "+def)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(out)
+	return out
 }

@@ -35,6 +35,12 @@ type Table[K comparable, R any] struct {
 	dirty []K
 	// undo holds the rows as they were before the current event changed them.
 	undo []undoEntry[K, R]
+	// last is the entry of lastK, the key looked up last: models read a row
+	// and then write it back, and one comparison is cheaper than hashing
+	// the key again into a map of a few hundred thousand rows. It is
+	// cleared wherever an entry leaves rows.
+	lastK K
+	last  *cached[R]
 }
 
 type undoEntry[K comparable, R any] struct {
@@ -101,7 +107,11 @@ func (t *Table[K, R]) Delete(ctx context.Context, tx *Tx, k K) error {
 // entry returns the cached row, loading it unless the unit is authoritative
 // (the table was created empty by this unit and every row is in memory).
 func (t *Table[K, R]) entry(ctx context.Context, tx *Tx, k K) (*cached[R], error) {
+	if t.last != nil && t.lastK == k {
+		return t.last, nil
+	}
 	if c, ok := t.rows[k]; ok {
+		t.lastK, t.last = k, c
 		return c, nil
 	}
 	c := &cached[R]{}
@@ -114,6 +124,7 @@ func (t *Table[K, R]) entry(ctx context.Context, tx *Tx, k K) (*cached[R], error
 	}
 	t.rows[k] = c
 	t.u.size++
+	t.lastK, t.last = k, c
 	return c, nil
 }
 
@@ -187,10 +198,12 @@ func (t *Table[K, R]) flushed() {
 		}
 	}
 	t.dirty = t.dirty[:0]
+	t.last = nil
 }
 
 func (t *Table[K, R]) reset() {
 	t.rows = map[K]*cached[R]{}
+	t.last = nil
 	t.dirty = t.dirty[:0]
 	t.undo = t.undo[:0]
 }
