@@ -15,7 +15,7 @@ import (
 type readStmts struct {
 	streamExists *sql.Stmt
 	// allForwards and allBackwards serve subscriptions' catch-up pages;
-	// ReadAll goes through raw, its own pool of driver connections.
+	// ReadAll goes through raw, its own pool of connections.
 	allForwards  *sql.Stmt
 	allBackwards *sql.Stmt
 	raw          allReaders

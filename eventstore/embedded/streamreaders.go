@@ -21,9 +21,6 @@ import (
 type streamReaders struct {
 	idle chan *streamReader
 	all  []*streamReader
-	// dsn is the read-only connections' settings, which the $all readers
-	// (allReaders) share.
-	dsn string
 }
 
 type streamReader struct {
@@ -35,7 +32,6 @@ type streamReader struct {
 }
 
 func (p *streamReaders) open(ctx context.Context, dsn string, n int) error {
-	p.dsn = dsn
 	p.idle = make(chan *streamReader, n)
 	for range n {
 		r, err := openStreamReader(ctx, dsn)
