@@ -80,20 +80,3 @@ func (rb *rebuild) batchLimit() int {
 	}
 	return b
 }
-
-// indexFrom is the share of the log after which the fresh tables are
-// indexed while the rest is folded: indexing filled tables sorts each index
-// once, cheaper than maintaining it row by row, but done after the fold it
-// ran alone on one core, about a seventh of a rebuild's time. The rows
-// written after it maintain the indexes.
-const indexFrom = 0.75
-
-// indexNow reports, once, whether the fresh tables should be indexed after
-// the batch just folded is written.
-func (rb *rebuild) indexNow() bool {
-	if rb.indexed || rb.head == 0 || float64(rb.pos) < indexFrom*float64(rb.head) {
-		return false
-	}
-	rb.indexed = true
-	return true
-}
