@@ -147,11 +147,11 @@ func (rb *rebuild) run(ctx context.Context) (RebuildResult, error) {
 	defer func() { rb.feed.stop() }()
 
 	// Bulk: while every row fits in memory the models need no database.
-	// Between batches the rows no event of the batch changed are written on
-	// another goroutine while the next batch is applied; rows still changing
-	// wait, so most rows are written once, with multi-row INSERTs. A unit
-	// that outgrows CacheRows forgets its rows once they are written; from
-	// there on batches are applied in transactions, reading rows back.
+	// Between batches the rows no event of the batch changed are queued for
+	// the background writer while the next batches are applied; rows still
+	// changing wait, so most rows are written once, with multi-row INSERTs.
+	// A unit that outgrows CacheRows forgets its rows once they are written;
+	// from there on batches are applied in transactions, reading rows back.
 	var bg background
 	defer bg.close()
 	for {
@@ -278,12 +278,13 @@ func (rb *rebuild) createFresh(ctx context.Context) error {
 	return tx.Commit()
 }
 
-// createIndexes indexes the filled tables, before the swap. Indexing them
-// while the last quarter of the log was still being folded took the tail
-// off the rebuild's time but made the rows written afterwards maintain the
-// indexes, about 0.35 CPU-s more at a million events and no faster on two
-// cores (5.76 s against 5.57 s, median of five); PRAGMA threads does not
-// help either, as the sorter keeps these sorts in memory on one thread.
+// createIndexes indexes the filled tables, before the swap. It runs alone
+// at the end, on one core, but earlier is worse: indexing by the background
+// writer once three quarters of the log were folded made every later row
+// maintain the indexes, about 0.35 CPU-s more at a million events, and the
+// rebuild was no faster on two cores (median of five: 4.39 s against 4.22 s
+// here). PRAGMA threads does not help either: the sorter keeps these sorts
+// in memory, on one thread.
 func (rb *rebuild) createIndexes(ctx context.Context) error {
 	tx, err := rb.v.write.BeginTx(ctx, nil)
 	if err != nil {

@@ -82,10 +82,17 @@ func (t *Table[K, R]) settled(seq uint64) func(ctx context.Context, tx *Tx) erro
 		if spec := t.spec.Insert; spec == nil {
 			saves = append(saves, news...)
 		} else {
-			if spec.Compare != nil {
-				slices.SortFunc(news, func(a, b kv) int { return spec.Compare(a.k, b.k) })
+			// Sort the positions, not the rows: a row is up to a few
+			// hundred bytes, which the sort would move again and again.
+			order := make([]int32, len(news))
+			for i := range order {
+				order[i] = int32(i)
 			}
-			if err := t.insert(ctx, tx, len(news), func(i int) (K, R) { return news[i].k, news[i].r }); err != nil {
+			if spec.Compare != nil {
+				slices.SortFunc(order, func(a, b int32) int { return spec.Compare(news[a].k, news[b].k) })
+			}
+			row := func(i int) (K, R) { o := &news[order[i]]; return o.k, o.r }
+			if err := t.insert(ctx, tx, len(news), row); err != nil {
 				return err
 			}
 		}
