@@ -28,6 +28,7 @@ const (
 	EnvOfferTTL     = "PAIDAN_OFFER_TTL"
 	EnvMaxOffers    = "PAIDAN_MAX_OFFERS"
 	EnvCacheStreams = "PAIDAN_CACHE_STREAMS"
+	EnvLinger       = "PAIDAN_PROJECTION_LINGER"
 	EnvDemo         = "PAIDAN_DEMO"
 	EnvLogFormat    = "PAIDAN_LOG_FORMAT"
 	EnvLogLevel     = "PAIDAN_LOG_LEVEL"
@@ -82,6 +83,10 @@ type Config struct {
 	// between commands (app.Config.CacheStreams); ≥ 0, and 0 turns the
 	// cache off.
 	CacheStreams int
+	// ProjectionLinger is how long a live projection batch waits for more
+	// events before it commits (projections.PipelineConfig.LiveLinger);
+	// 0 to MaxProjectionLinger, 0 commits every event at once.
+	ProjectionLinger time.Duration
 	// Demo registers the demo district's teams and keeps a light load running.
 	Demo bool
 	// LogFormat is "json" or "text".
@@ -90,17 +95,27 @@ type Config struct {
 	LogLevel string
 }
 
+// DefaultProjectionLinger trades 2 ms of a read model's freshness for a
+// fraction of the commits on a busy log (one per projection per 2 ms instead
+// of one per event); MaxProjectionLinger bounds it below the pipeline's batch
+// interval.
+const (
+	DefaultProjectionLinger = 2 * time.Millisecond
+	MaxProjectionLinger     = 100 * time.Millisecond
+)
+
 // DefaultConfig returns the defaults of DESIGN.md's Running table.
 func DefaultConfig() Config {
 	return Config{
-		HTTPAddr:     "127.0.0.1:8080",
-		DataDir:      "./data",
-		AutoDispatch: true,
-		OfferTTL:     10 * time.Minute,
-		MaxOffers:    3,
-		CacheStreams: 20_000,
-		LogFormat:    "text",
-		LogLevel:     "info",
+		HTTPAddr:         "127.0.0.1:8080",
+		DataDir:          "./data",
+		AutoDispatch:     true,
+		OfferTTL:         10 * time.Minute,
+		MaxOffers:        3,
+		CacheStreams:     20_000,
+		ProjectionLinger: DefaultProjectionLinger,
+		LogFormat:        "text",
+		LogLevel:         "info",
 	}
 }
 
@@ -169,6 +184,13 @@ func LoadConfig(lookup func(string) (string, bool), fs *pflag.FlagSet) (Config, 
 			errs = append(errs, fmt.Errorf("%s: expected a whole number, found %q", EnvMaxOffers, v))
 		}
 		c.MaxOffers = n
+	}
+	if v, ok := lookup(EnvLinger); ok {
+		d, err := time.ParseDuration(strings.TrimSpace(v))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: expected a duration such as 2ms (0 commits at once), found %q", EnvLinger, v))
+		}
+		c.ProjectionLinger = d
 	}
 	if v, ok := lookup(EnvCacheStreams); ok {
 		n, err := strconv.Atoi(strings.TrimSpace(v))
@@ -261,6 +283,9 @@ func (c Config) Validate() error {
 	if c.MaxOffers < 1 {
 		bad(EnvMaxOffers, "", "expected at least 1, found %d", c.MaxOffers)
 	}
+	if c.ProjectionLinger < 0 || c.ProjectionLinger > MaxProjectionLinger {
+		bad(EnvLinger, "", "expected a duration from 0 to %s, found %s", MaxProjectionLinger, c.ProjectionLinger)
+	}
 	if c.CacheStreams < 0 {
 		bad(EnvCacheStreams, "", "expected 0 (no cache) or more streams, found %d", c.CacheStreams)
 	}
@@ -294,6 +319,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Duration("offer_ttl", c.OfferTTL),
 		slog.Int("max_offers", c.MaxOffers),
 		slog.Int("cache_streams", c.CacheStreams),
+		slog.Duration("projection_linger", c.ProjectionLinger),
 		slog.Bool("demo", c.Demo),
 	)
 }

@@ -38,7 +38,8 @@ func TestLoadConfigPrecedence(t *testing.T) {
 				t.Errorf("got %+v, want the defaults %+v", c, want)
 			}
 			if c.HTTPAddr != "127.0.0.1:8080" || c.DataDir != "./data" || !c.AutoDispatch ||
-				c.OfferTTL != 10*time.Minute || c.MaxOffers != 3 || c.CacheStreams != 20_000 || c.Demo {
+				c.OfferTTL != 10*time.Minute || c.MaxOffers != 3 || c.CacheStreams != 20_000 || c.Demo ||
+				c.ProjectionLinger != 2*time.Millisecond {
 				t.Errorf("defaults differ from DESIGN.md: %+v", c)
 			}
 		}},
@@ -47,7 +48,7 @@ func TestLoadConfigPrecedence(t *testing.T) {
 			ops.EnvESDBURL: "esdb://db:2113?tls=false", ops.EnvViewsDSN: "postgres://u@h:5432/v",
 			ops.EnvJWTSecret: secret, ops.EnvJWKSURL: "https://idp.example/jwks.json",
 			ops.EnvDirectory: "/etc/district.json", ops.EnvAutoDispatch: "false",
-			ops.EnvOfferTTL: "90s", ops.EnvMaxOffers: "5", ops.EnvCacheStreams: "0", ops.EnvDemo: "true",
+			ops.EnvOfferTTL: "90s", ops.EnvMaxOffers: "5", ops.EnvCacheStreams: "0", ops.EnvLinger: "0", ops.EnvDemo: "true",
 			ops.EnvLogFormat: "json", ops.EnvLogLevel: "debug",
 		}, nil, func(t *testing.T, c ops.Config) {
 			want := ops.Config{HTTPAddr: "0.0.0.0:9000", DataDir: "/var/lib/paidan",
@@ -106,6 +107,8 @@ func TestLoadConfigErrorsNameTheSetting(t *testing.T) {
 		{"short secret", map[string]string{ops.EnvJWTSecret: "short"}, nil, []string{ops.EnvJWTSecret, "at least 32", "found 5"}},
 		{"jwks url", map[string]string{ops.EnvJWKSURL: "ftp://idp/keys"}, nil, []string{ops.EnvJWKSURL}},
 		{"offer ttl", map[string]string{ops.EnvOfferTTL: "-1m"}, nil, []string{ops.EnvOfferTTL, "positive"}},
+		{"linger too long", map[string]string{ops.EnvLinger: "1s"}, nil, []string{ops.EnvLinger, "from 0 to"}},
+		{"linger not a duration", map[string]string{ops.EnvLinger: "soon"}, nil, []string{ops.EnvLinger, `"soon"`}},
 		{"max offers", map[string]string{ops.EnvMaxOffers: "0"}, nil, []string{ops.EnvMaxOffers, "at least 1", "found 0"}},
 		{"cache streams", map[string]string{ops.EnvCacheStreams: "-5"}, nil, []string{ops.EnvCacheStreams, "found -5"}},
 		{"log format and level together", nil, []string{"--log-format", "xml", "--log-level", "loud"},

@@ -13,7 +13,13 @@ type metrics struct {
 	lag      *prometheus.GaugeVec
 	events   *prometheus.CounterVec
 	parked   *prometheus.CounterVec
+	eventLag *prometheus.HistogramVec
 }
+
+// EventLagBuckets are the bounds (seconds) of paidan_projection_event_lag_seconds:
+// fine around the 10 ms a live read model should stay within.
+var EventLagBuckets = []float64{.0005, .001, .0015, .002, .003, .004, .005, .006, .008, .01, .0125, .015, .02,
+	.03, .05, .075, .1, .25, .5, 1, 2.5, 5, 10}
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	m := &metrics{
@@ -33,8 +39,16 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "paidan_projection_parked_total",
 			Help: "Events the projection could not apply and parked in parked_events.",
 		}, []string{"projection"}),
+		eventLag: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "paidan_projection_event_lag_seconds",
+			Help:    "For every event a live projection applies: seconds from the store committing it to the read model committing it (events replayed while catching up are not counted).",
+			Buckets: EventLagBuckets,
+		}, []string{"projection"}),
 	}
 	var err error
+	if m.eventLag, err = register(reg, m.eventLag); err != nil {
+		return nil, err
+	}
 	if m.position, err = register(reg, m.position); err != nil {
 		return nil, err
 	}

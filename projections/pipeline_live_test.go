@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/paidan/paidan/eventstore"
 	"github.com/paidan/paidan/projections"
@@ -92,5 +93,37 @@ func TestLiveLingerIsValidated(t *testing.T) {
 		if err == nil {
 			t.Errorf("LiveLinger %v with BatchInterval 100ms accepted", d)
 		}
+	}
+}
+
+// TestEventLagCountsLiveEventsOnly: the event-lag histogram observes every
+// event applied live, once, and none replayed while catching up.
+func TestEventLagCountsLiveEventsOnly(t *testing.T) {
+	s, v := newMemstore(t), sqliteViews(t)
+	appendEvents(t, s, 30, 3, "Tick")
+	reg := prometheus.NewRegistry()
+	p := newPipeline(t, s, v, projections.PipelineConfig{
+		Projections: []projections.Definition{tally("tally_a")}, Registerer: reg, LiveLinger: time.Millisecond})
+	runPipeline(t, p)
+	waitFor(t, p, 30)
+	for !p.Ready() {
+		time.Sleep(time.Millisecond)
+	}
+	waitFor(t, p, appendEvents(t, s, 12, 3, "Tock"))
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var count uint64
+	for _, f := range families {
+		if f.GetName() != "paidan_projection_event_lag_seconds" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			count += m.GetHistogram().GetSampleCount()
+		}
+	}
+	if count != 12 {
+		t.Errorf("event lag observed %d events, want the 12 appended live", count)
 	}
 }

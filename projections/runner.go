@@ -75,6 +75,9 @@ type runner struct {
 	lingering  bool // a linger commit is requested for the open batch
 	lingerReq  chan struct{}
 	lastEvent  time.Time
+	// created are the store's commit times of the open batch's live
+	// events, observed into the event-lag histogram when it commits.
+	created []time.Time
 
 	mu        sync.Mutex
 	committed eventstore.Position
@@ -209,6 +212,9 @@ func (r *runner) apply(ev *Event) error {
 	r.pending = ev.Position
 	r.lastEvent = ev.Created
 	r.count++
+	if r.caughtUp.Load() {
+		r.created = append(r.created, ev.Created)
+	}
 	return nil
 }
 
@@ -417,6 +423,13 @@ func (r *runner) flush() error {
 	r.parked = nil
 	r.unit.committed(r.cfg.cacheRows)
 	r.setCommitted(r.pending)
+	if len(r.created) > 0 {
+		now, h := time.Now(), r.metrics.eventLag.WithLabelValues(r.def.Name)
+		for _, c := range r.created {
+			h.Observe(now.Sub(c).Seconds())
+		}
+		r.created = r.created[:0]
+	}
 	if !r.lastEvent.IsZero() {
 		d := time.Since(r.lastEvent)
 		r.lagNanos.Store(int64(d))
@@ -436,6 +449,7 @@ func (r *runner) flush() error {
 func (r *runner) drop(pos eventstore.Position) {
 	r.tx = nil
 	r.parked = nil
+	r.created = r.created[:0]
 	r.unit.reset()
 	r.pending = pos
 }

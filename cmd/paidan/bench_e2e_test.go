@@ -44,6 +44,7 @@ func TestBenchE2EShort(t *testing.T) {
 		{"commands_per_sec", res.CommandsPerSec}, {"command_p50_ms", res.CommandP50Ms},
 		{"lifecycles_per_sec", res.LifecyclesPerS}, {"offer_latency_p99_ms", res.OfferLatencyP99Ms},
 		{"projection_lag_p99_ms", res.ProjectionLagP99Ms}, {"lag_samples", float64(res.LagSamples)},
+		{"lag_events", float64(res.LagEvents)}, {"read_your_write_p99_ms", res.ReadYourWriteP99Ms},
 	}
 	for _, p := range positive {
 		if !(p.v > 0) {
@@ -57,6 +58,7 @@ func TestBenchE2EShort(t *testing.T) {
 		{"command", res.CommandP50Ms, res.CommandP99Ms},
 		{"offer latency", res.OfferLatencyP50Ms, res.OfferLatencyP99Ms},
 		{"projection lag", res.ProjectionLagP50Ms, res.ProjectionLagP99Ms},
+		{"read your write", res.ReadYourWriteP50Ms, res.ReadYourWriteP99Ms},
 	}
 	for _, o := range ordered {
 		if o.p50 > o.p99 {

@@ -43,7 +43,7 @@ func openReadSide(ctx context.Context, cfg ops.Config, store eventstore.Store, r
 	wlog := watermill.NewSlogLoggerWithLevelMapping(log.With("component", "projections"),
 		map[slog.Level]slog.Level{slog.LevelInfo: slog.LevelDebug})
 	pipe, err := projections.NewPipeline(store, views, projections.PipelineConfig{
-		Projections: defs, Decode: projections.DecodeDomainFast, Registerer: reg, Logger: wlog})
+		Projections: defs, Decode: projections.DecodeDomainFast, Registerer: reg, Logger: wlog, LiveLinger: cfg.ProjectionLinger})
 	if err != nil {
 		return nil, errors.Join(err, views.Close())
 	}
