@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -118,7 +119,13 @@ func (t *Table[K, R]) insert(ctx context.Context, tx *Tx, n int, row func(int) (
 	args := make([]any, 0, min(n, per)*cols)
 	stmts := map[int]string{}
 	for i := 0; i < n; {
-		m := min(per, n-i)
+		// A short tail goes in chunks of powers of two rows, so the
+		// statements (each prepared once and kept, with thousands of
+		// parameters) come from a small fixed set, not one per batch.
+		m := per
+		if left := n - i; left < per {
+			m = 1 << (bits.Len(uint(left)) - 1)
+		}
 		args = args[:0]
 		for j := i; j < i+m; j++ {
 			a := ins.Args(row(j))
