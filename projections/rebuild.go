@@ -116,11 +116,13 @@ type rebuild struct {
 	units   []*Unit
 	feed    *feed
 	indexes []string
-	parked  []parkedRow
-	events  uint64
-	pos     eventstore.Position
-	head    eventstore.Position
-	report  time.Time
+	// sqlite writes the fresh tables on SQLite; nil on PostgreSQL.
+	sqlite *sqliteWriter
+	parked []parkedRow
+	events uint64
+	pos    eventstore.Position
+	head   eventstore.Position
+	report time.Time
 }
 
 type parkedRow struct {
@@ -143,6 +145,13 @@ func (rb *rebuild) run(ctx context.Context) (RebuildResult, error) {
 		return RebuildResult{}, err
 	}
 	rb.head = h.Position
+	if rb.v.dialect == SQLite {
+		rb.sqlite, err = openSQLiteWriter(ctx, rb.v, rb.names)
+		if err != nil && !errors.Is(err, errNoFile) {
+			return RebuildResult{}, err
+		}
+		defer rb.closeSQLite()
+	}
 	rb.feed = rb.startFeed(ctx, rb.pos+1)
 	defer func() { rb.feed.stop() }()
 
@@ -166,7 +175,7 @@ func (rb *rebuild) run(ctx context.Context) (RebuildResult, error) {
 				return RebuildResult{}, err
 			}
 			last, over := n < limit, rb.overCache()
-			var writes []func(context.Context, *Tx) error
+			var writes []batchWrite
 			for i, u := range rb.units {
 				seq := seqs[i]
 				if last || over {
@@ -224,6 +233,7 @@ func (rb *rebuild) run(ctx context.Context) (RebuildResult, error) {
 	if err := rb.createIndexes(ctx); err != nil {
 		return RebuildResult{}, err
 	}
+	rb.closeSQLite()
 
 	// The events appended since the fold's feed reached the end.
 	rb.feed.stop()
@@ -286,6 +296,12 @@ func (rb *rebuild) createFresh(ctx context.Context) error {
 // here). PRAGMA threads does not help either: the sorter keeps these sorts
 // in memory, on one thread.
 func (rb *rebuild) createIndexes(ctx context.Context) error {
+	if rb.sqlite != nil {
+		if err := rb.sqlite.createIndexes(rb.indexes); err != nil {
+			return fmt.Errorf("index the rebuilt tables: %w", err)
+		}
+		return nil
+	}
 	tx, err := rb.v.write.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -297,6 +313,15 @@ func (rb *rebuild) createIndexes(ctx context.Context) error {
 		}
 	}
 	return tx.Commit()
+}
+
+// closeSQLite closes the rebuild's own SQLite connection, once its writes
+// are done (the swap renames the tables its statements name).
+func (rb *rebuild) closeSQLite() {
+	if rb.sqlite != nil {
+		rb.sqlite.close()
+		rb.sqlite = nil
+	}
 }
 
 // dropFresh removes the fresh tables of a failed rebuild.
@@ -358,19 +383,72 @@ func (rb *rebuild) overCache() bool {
 	return false
 }
 
-// write commits batches of rows in one transaction.
-func (rb *rebuild) write(ctx context.Context, writes []func(context.Context, *Tx) error) error {
-	tx, err := rb.v.begin(ctx, rb.names)
-	if err != nil {
-		return err
+// write commits a batch's settled rows in one transaction of the views'
+// writer; on SQLite the new rows go first, in a transaction of the
+// rebuild's own connection (see sqliteWriter), committed before the rows
+// stored earlier are upserted through the views' writer, so that neither
+// waits for the lock the other holds.
+func (rb *rebuild) write(ctx context.Context, writes []batchWrite) error {
+	if w := rb.sqlite; w != nil {
+		if err := rb.insertRaw(ctx, w, writes); err != nil {
+			return err
+		}
 	}
-	for _, w := range writes {
-		if err := w(ctx, tx); err != nil {
+	var tx *Tx
+	for _, bw := range writes {
+		if (bw.insert == nil || rb.sqlite != nil) && bw.update == nil {
+			continue
+		}
+		if tx == nil {
+			var err error
+			if tx, err = rb.v.begin(ctx, rb.names); err != nil {
+				return err
+			}
+		}
+		var err error
+		if bw.insert != nil && rb.sqlite == nil {
+			err = bw.insert(ctx, tx, tx.Dialect())
+		}
+		if err == nil && bw.update != nil {
+			err = bw.update(ctx, tx)
+		}
+		if err != nil {
 			tx.rollback()
 			return err
 		}
 	}
+	if tx == nil {
+		return nil
+	}
 	if err := tx.commit(); err != nil {
+		return fmt.Errorf("commit a rebuild batch: %w", err)
+	}
+	return nil
+}
+
+// insertRaw inserts the batch's new rows in one transaction of w.
+func (rb *rebuild) insertRaw(ctx context.Context, w *sqliteWriter, writes []batchWrite) error {
+	began := false
+	for _, bw := range writes {
+		if bw.insert == nil {
+			continue
+		}
+		if !began {
+			if err := w.begin(); err != nil {
+				return err
+			}
+			began = true
+		}
+		if err := bw.insert(ctx, w, SQLite); err != nil {
+			w.rollback()
+			return err
+		}
+	}
+	if !began {
+		return nil
+	}
+	if err := w.commit(); err != nil {
+		w.rollback()
 		return fmt.Errorf("commit a rebuild batch: %w", err)
 	}
 	return nil

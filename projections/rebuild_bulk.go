@@ -32,6 +32,24 @@ type InsertSpec[K comparable, R any] struct {
 // 32766, PostgreSQL 65535); larger statements gain nothing measurable.
 const insertParams = 4096
 
+// batchWrite is one table's share of a batch's settled rows: the new rows,
+// inserted, and the rows stored earlier and changed since, upserted or
+// deleted. Either may be nil.
+type batchWrite struct {
+	insert func(ctx context.Context, w rowInserter, d Dialect) error
+	update func(ctx context.Context, tx *Tx) error
+}
+
+// rowInserter runs one multi-row INSERT built by insertStatement.
+type rowInserter interface {
+	insertRows(ctx context.Context, query string, args []any) error
+}
+
+// insertRows runs a multi-row INSERT in the transaction.
+func (t *Tx) insertRows(ctx context.Context, query string, args []any) error {
+	return t.Exec(ctx, query, args...)
+}
+
 // settled takes, for writing on another goroutine, the changed rows that
 // no event changed after seq (all changed rows when seq is 0), and marks
 // them clean as if written. A rebuild calls it between batches while the
@@ -40,7 +58,7 @@ const insertParams = 4096
 // go in multi-row INSERTs in key order; a row stored earlier and changed
 // since is upserted, or deleted. Rows deleted before they were ever written
 // are forgotten; after a delete is taken, a miss means "no row" again.
-func (t *Table[K, R]) settled(seq uint64) func(ctx context.Context, tx *Tx) error {
+func (t *Table[K, R]) settled(seq uint64) batchWrite {
 	type kv struct {
 		k K
 		r R
@@ -76,13 +94,11 @@ func (t *Table[K, R]) settled(seq uint64) func(ctx context.Context, tx *Tx) erro
 	clear(t.dirty[len(kept):])
 	t.dirty = kept
 	t.last = nil
-	if len(news)+len(saves)+len(dels) == 0 {
-		return nil
-	}
-	return func(ctx context.Context, tx *Tx) error {
-		if spec := t.spec.Insert; spec == nil {
-			saves = append(saves, news...)
-		} else {
+	var w batchWrite
+	if spec := t.spec.Insert; spec == nil {
+		saves = append(saves, news...)
+	} else if len(news) > 0 {
+		w.insert = func(ctx context.Context, ins rowInserter, d Dialect) error {
 			// Sort the positions, not the rows: a row is up to a few
 			// hundred bytes, which the sort would move again and again.
 			order := make([]int32, len(news))
@@ -93,26 +109,29 @@ func (t *Table[K, R]) settled(seq uint64) func(ctx context.Context, tx *Tx) erro
 				slices.SortFunc(order, func(a, b int32) int { return spec.Compare(news[a].k, news[b].k) })
 			}
 			row := func(i int) (K, R) { o := &news[order[i]]; return o.k, o.r }
-			if err := t.insert(ctx, tx, len(news), row); err != nil {
-				return err
-			}
+			return t.insert(ctx, ins, d, len(news), row)
 		}
-		for _, o := range saves {
-			if err := t.spec.Save(ctx, tx, o.k, o.r); err != nil {
-				return fmt.Errorf("flush %v: %w", o.k, err)
-			}
-		}
-		for _, k := range dels {
-			if err := t.spec.Delete(ctx, tx, k); err != nil {
-				return fmt.Errorf("flush %v: %w", k, err)
-			}
-		}
-		return nil
 	}
+	if len(saves)+len(dels) > 0 {
+		w.update = func(ctx context.Context, tx *Tx) error {
+			for _, o := range saves {
+				if err := t.spec.Save(ctx, tx, o.k, o.r); err != nil {
+					return fmt.Errorf("flush %v: %w", o.k, err)
+				}
+			}
+			for _, k := range dels {
+				if err := t.spec.Delete(ctx, tx, k); err != nil {
+					return fmt.Errorf("flush %v: %w", k, err)
+				}
+			}
+			return nil
+		}
+	}
+	return w
 }
 
 // insert writes n new rows, row(0) … row(n-1), with multi-row INSERTs.
-func (t *Table[K, R]) insert(ctx context.Context, tx *Tx, n int, row func(int) (K, R)) error {
+func (t *Table[K, R]) insert(ctx context.Context, w rowInserter, d Dialect, n int, row func(int) (K, R)) error {
 	ins := t.spec.Insert
 	cols := strings.Count(ins.Columns, ",") + 1
 	per := max(1, insertParams/cols)
@@ -136,10 +155,10 @@ func (t *Table[K, R]) insert(ctx context.Context, tx *Tx, n int, row func(int) (
 		}
 		q, ok := stmts[m]
 		if !ok {
-			q = insertStatement(tx.Dialect(), ins.Table, ins.Columns, cols, m)
+			q = insertStatement(d, ins.Table, ins.Columns, cols, m)
 			stmts[m] = q
 		}
-		if err := tx.Exec(ctx, q, args...); err != nil {
+		if err := w.insertRows(ctx, q, args); err != nil {
 			return fmt.Errorf("insert %d rows into %s: %w", m, ins.Table, err)
 		}
 		i += m
@@ -188,10 +207,10 @@ func insertStatement(d Dialect, table, columns string, cols, rows int) string {
 }
 
 // settled takes the unit's settled rows; see Table.settled.
-func (u *Unit) settled(seq uint64) []func(ctx context.Context, tx *Tx) error {
-	var out []func(ctx context.Context, tx *Tx) error
+func (u *Unit) settled(seq uint64) []batchWrite {
+	var out []batchWrite
 	for _, t := range u.tables {
-		if w := t.settled(seq); w != nil {
+		if w := t.settled(seq); w.insert != nil || w.update != nil {
 			out = append(out, w)
 		}
 	}

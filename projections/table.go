@@ -214,7 +214,7 @@ type flusher interface {
 	reset()
 	rollback()
 	forgetUndo()
-	settled(seq uint64) func(ctx context.Context, tx *Tx) error
+	settled(seq uint64) batchWrite
 }
 
 // Unit is the unit of work of one model instance: its tables' caches and the
