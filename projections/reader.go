@@ -77,7 +77,7 @@ func NewReader(v *Views, cfg ReaderConfig) (*Reader, error) {
 }
 
 // read runs f in one read snapshot together with the projection's checkpoint.
-func (r *Reader) read(ctx context.Context, projection string, f func(tx *sql.Tx) error) (Freshness, error) {
+func (r *Reader) read(ctx context.Context, projection string, f func(tx snapshot) error) (Freshness, error) {
 	var opts *sql.TxOptions
 	if r.v.dialect == Postgres {
 		opts = &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
@@ -86,15 +86,22 @@ func (r *Reader) read(ctx context.Context, projection string, f func(tx *sql.Tx)
 	if err != nil {
 		return Freshness{}, fmt.Errorf("read %s: %w", projection, err)
 	}
-	defer tx.Rollback()
+	var missed []string
+	defer func() {
+		tx.Rollback()
+		if len(missed) > 0 {
+			r.v.prepareMissed(ctx, missed)
+		}
+	}()
+	snap := snapshot{tx: tx, v: r.v, missed: &missed}
 	var pos int64
-	if err := tx.QueryRowContext(ctx, `SELECT position FROM projection_checkpoints WHERE name = $1`, projection).Scan(&pos); err != nil {
+	if err := snap.QueryRowContext(ctx, `SELECT position FROM projection_checkpoints WHERE name = $1`, projection).Scan(&pos); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return Freshness{}, fmt.Errorf("%w: %q has no checkpoint; has the pipeline run?", ErrUnknownProjection, projection)
 		}
 		return Freshness{}, fmt.Errorf("read %s checkpoint: %w", projection, err)
 	}
-	if err := f(tx); err != nil {
+	if err := f(snap); err != nil {
 		return Freshness{}, err
 	}
 	fr := Freshness{Position: uint64(pos)}

@@ -59,7 +59,7 @@ func orderView(id string, r orderRow) OrderView {
 // wait for the command's position first).
 func (r *Reader) Order(ctx context.Context, id string) (OrderView, Freshness, error) {
 	var v OrderView
-	fr, err := r.read(ctx, NameOrders, func(tx *sql.Tx) error {
+	fr, err := r.read(ctx, NameOrders, func(tx snapshot) error {
 		var row orderRow
 		err := tx.QueryRowContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE order_id = $1`, id).Scan(row.dest()...)
 		if errors.Is(err, sql.ErrNoRows) {

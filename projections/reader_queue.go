@@ -2,7 +2,6 @@ package projections
 
 import (
 	"context"
-	"database/sql"
 	"encoding/base64"
 	"fmt"
 	"math"
@@ -109,7 +108,7 @@ func (r *Reader) Queue(ctx context.Context, q QueueQuery) (QueuePage, error) {
 		}
 	}
 	var page QueuePage
-	fr, err := r.read(ctx, NameQueue, func(tx *sql.Tx) error {
+	fr, err := r.read(ctx, NameQueue, func(tx snapshot) error {
 		rows, err := tx.QueryContext(ctx, `SELECT order_id, `+queueColumns+` FROM queue
 			WHERE ($1 = '' OR status = $1) AND ($2 = '' OR station_id = $2) AND ($3 = '' OR institute_id = $3)
 			AND ($4 = '' OR category = $4)
@@ -196,7 +195,7 @@ func (r *Reader) QueueChangesAfter(ctx context.Context, after uint64, limit int,
 		now = time.Now()
 	}
 	var out QueueChanges
-	fr, err := r.read(ctx, NameQueue, func(tx *sql.Tx) error {
+	fr, err := r.read(ctx, NameQueue, func(tx snapshot) error {
 		// The feed holds every change above its floor (see feedFloorID).
 		var floor int64
 		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(changed_at), 0) FROM queue_changes WHERE id = $1 AND op = $2`,

@@ -2,7 +2,6 @@ package projections
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"math"
 	"slices"
@@ -35,7 +34,7 @@ func (r *Reader) Satisfaction(ctx context.Context, by string) (SatisfactionRepor
 		return SatisfactionReport{}, fmt.Errorf("%w: satisfaction by %q, expected one of %v", ErrInvalidQuery, by, Dimensions())
 	}
 	rep := SatisfactionReport{By: by, Rows: []SatisfactionRow{}}
-	fr, err := r.read(ctx, NameSatisfaction, func(tx *sql.Tx) error {
+	fr, err := r.read(ctx, NameSatisfaction, func(tx snapshot) error {
 		rows, err := tx.QueryContext(ctx, `SELECT key, completed, ratings, good_ratings, stars_sum FROM satisfaction
 			WHERE dimension = $1 ORDER BY key`, by)
 		if err != nil {
@@ -95,7 +94,7 @@ func (r *Reader) SLA(ctx context.Context, category string) (SLAReport, error) {
 	stages := []struct{ name, col string }{
 		{StageFirstOffer, "to_first_offer_ms"}, {StageAccept, "to_accept_ms"}, {StageComplete, "to_complete_ms"},
 	}
-	fr, err := r.read(ctx, NameOrders, func(tx *sql.Tx) error {
+	fr, err := r.read(ctx, NameOrders, func(tx snapshot) error {
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN redispatches > 0 THEN 1 ELSE 0 END), 0),
 			COALESCE(SUM(redispatches), 0) FROM orders WHERE ($1 = '' OR category = $1)`, category).
 			Scan(&rep.Orders, &rep.Redispatched, &rep.Redispatches); err != nil {

@@ -65,7 +65,7 @@ type TeamQuery struct {
 // Teams lists teams by id.
 func (r *Reader) Teams(ctx context.Context, q TeamQuery) ([]TeamView, Freshness, error) {
 	out := []TeamView{}
-	fr, err := r.read(ctx, NameTeams, func(tx *sql.Tx) error {
+	fr, err := r.read(ctx, NameTeams, func(tx snapshot) error {
 		avail := 0
 		if q.Available {
 			avail = 1
@@ -94,7 +94,7 @@ func (r *Reader) Teams(ctx context.Context, q TeamQuery) ([]TeamView, Freshness,
 // Team returns one team; ErrNotFound when there is none.
 func (r *Reader) Team(ctx context.Context, id string) (TeamView, Freshness, error) {
 	var v TeamView
-	fr, err := r.read(ctx, NameTeams, func(tx *sql.Tx) error {
+	fr, err := r.read(ctx, NameTeams, func(tx snapshot) error {
 		var t teamRow
 		err := tx.QueryRowContext(ctx, `SELECT `+teamColumns+` FROM teams WHERE team_id = $1`, id).Scan(t.dest()...)
 		if err == sql.ErrNoRows {
@@ -127,7 +127,7 @@ const offerColumns = `order_id, offer_id, team_id, category, station_id, institu
 
 func (r *Reader) offers(ctx context.Context, q string, args ...any) ([]OfferView, Freshness, error) {
 	out := []OfferView{}
-	fr, err := r.read(ctx, NameOffers, func(tx *sql.Tx) error {
+	fr, err := r.read(ctx, NameOffers, func(tx snapshot) error {
 		rows, err := tx.QueryContext(ctx, q, args...)
 		if err != nil {
 			return fmt.Errorf("offers: %w", err)
@@ -167,7 +167,7 @@ func (r *Reader) DueOffers(ctx context.Context, now time.Time, limit int) ([]Off
 // when none is pending: the dispatcher sleeps until then.
 func (r *Reader) NextOfferExpiry(ctx context.Context) (time.Time, bool, Freshness, error) {
 	var at sql.NullInt64
-	fr, err := r.read(ctx, NameOffers, func(tx *sql.Tx) error {
+	fr, err := r.read(ctx, NameOffers, func(tx snapshot) error {
 		return tx.QueryRowContext(ctx, `SELECT MIN(expires_at) FROM offers`).Scan(&at)
 	})
 	if err != nil || !at.Valid {

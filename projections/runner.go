@@ -368,6 +368,10 @@ func (r *runner) timer(ctx context.Context) {
 // moved the checkpoint since the batch's base (a rebuild swapping the
 // tables): if so the batch was applied to rows that are gone, and it is
 // dropped and redelivered from the new checkpoint.
+//
+// The commit is shared with the other projections' batches due at the same
+// time (commitGroup); this batch's writes and checkpoint stay one unit: a
+// savepoint that is released whole or rolled back whole.
 func (r *runner) flush() error {
 	if r.tx == nil {
 		return nil
@@ -377,48 +381,42 @@ func (r *runner) flush() error {
 	if r.pending == base && r.count == 0 {
 		return nil
 	}
-	tx, err := r.views.begin(r.ctx, r.names)
-	if err != nil {
-		r.drop(base)
-		return fmt.Errorf("%w: %s: %v", errBatchLost, r.def.Name, err)
-	}
-	fail := func(err error) error {
-		tx.rollback()
-		r.drop(base)
-		return fmt.Errorf("%w: %s: %v", errBatchLost, r.def.Name, err)
-	}
-	cp, err := lockCheckpoint(r.ctx, tx, r.def.Name)
-	if err != nil {
-		return fail(err)
-	}
-	if eventstore.Position(cp) != base {
-		tx.rollback()
-		r.drop(eventstore.Position(cp))
-		r.setCommitted(eventstore.Position(cp))
-		return fmt.Errorf("%w: %s: its checkpoint moved from %d to %d (the tables were rebuilt)", errBatchLost, r.def.Name, base, cp)
-	}
-	if err := r.unit.flush(r.ctx, tx); err != nil {
-		return fail(err)
-	}
-	for _, p := range r.parked {
-		if err := tx.Exec(r.ctx, `INSERT INTO parked_events (projection, position, event_id, stream, type, error, parked_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (projection, position) DO NOTHING`,
-			p.projection, int64(p.ev.Position), p.ev.ID.String(), p.ev.StreamID, p.ev.Type, p.err, time.Now().UnixMilli()); err != nil {
-			return fail(fmt.Errorf("park position %d: %w", p.ev.Position, err))
+	var moved *uint64
+	err := r.views.group.commit(r.ctx, r.names, func(tx *Tx) error {
+		cp, err := lockCheckpoint(r.ctx, tx, r.def.Name)
+		if err != nil {
+			return err
 		}
+		if eventstore.Position(cp) != base {
+			moved = &cp
+			return errCheckpointMoved
+		}
+		if err := r.unit.flush(r.ctx, tx); err != nil {
+			return err
+		}
+		for _, p := range r.parked {
+			if err := tx.Exec(r.ctx, `INSERT INTO parked_events (projection, position, event_id, stream, type, error, parked_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (projection, position) DO NOTHING`,
+				p.projection, int64(p.ev.Position), p.ev.ID.String(), p.ev.StreamID, p.ev.Type, p.err, time.Now().UnixMilli()); err != nil {
+				return fmt.Errorf("park position %d: %w", p.ev.Position, err)
+			}
+		}
+		if err := r.failPoint(FailBeforeCheckpoint); err != nil {
+			return err
+		}
+		if err := saveCheckpoint(r.ctx, tx, r.def.Name, uint64(r.pending)); err != nil {
+			return err
+		}
+		return r.failPoint(FailBeforeCommit)
+	})
+	if moved != nil {
+		r.drop(eventstore.Position(*moved))
+		r.setCommitted(eventstore.Position(*moved))
+		return fmt.Errorf("%w: %s: its checkpoint moved from %d to %d (the tables were rebuilt)", errBatchLost, r.def.Name, base, *moved)
 	}
-	if err := r.failPoint(FailBeforeCheckpoint); err != nil {
-		return fail(err)
-	}
-	if err := saveCheckpoint(r.ctx, tx, r.def.Name, uint64(r.pending)); err != nil {
-		return fail(err)
-	}
-	if err := r.failPoint(FailBeforeCommit); err != nil {
-		return fail(err)
-	}
-	if err := tx.commit(); err != nil {
+	if err != nil {
 		r.drop(base)
-		return fmt.Errorf("%w: %s: commit: %v", errBatchLost, r.def.Name, err)
+		return fmt.Errorf("%w: %s: %v", errBatchLost, r.def.Name, err)
 	}
 	r.parked = nil
 	r.unit.committed(r.cfg.cacheRows)
@@ -443,6 +441,10 @@ func (r *runner) flush() error {
 	}
 	return nil
 }
+
+// errCheckpointMoved: a batch found its projection's checkpoint moved by a
+// rebuild.
+var errCheckpointMoved = errors.New("checkpoint moved")
 
 // drop forgets the open batch: its cached rows and parked events; the
 // projection stands at pos.

@@ -82,6 +82,8 @@ type Views struct {
 	stmts map[string]*sql.Stmt
 	// rstmts are prepared on the reader pool, for batches' reads.
 	rstmts map[string]*sql.Stmt
+	// group commits the live batches of the projections.
+	group commitGroup
 }
 
 // OpenViews opens (creating if needed) the read-model database and its core
@@ -94,6 +96,7 @@ func OpenViews(ctx context.Context, cfg ViewsConfig) (*Views, error) {
 		cfg.ReadConns = 8
 	}
 	v := &Views{stmts: map[string]*sql.Stmt{}, rstmts: map[string]*sql.Stmt{}}
+	v.group.v = v
 	var err error
 	if strings.HasPrefix(cfg.DSN, "postgres://") || strings.HasPrefix(cfg.DSN, "postgresql://") {
 		v.dialect = Postgres

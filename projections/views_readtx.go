@@ -25,11 +25,30 @@ func (v *Views) readTx(names *names) *Tx { return &Tx{v: v, names: names} }
 
 // readStmt returns q prepared on the reader pool, preparing it once.
 func (v *Views) readStmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	return v.readStmtBounded(ctx, q, 0)
+}
+
+// cachedReadStmt returns q if it is prepared on the reader pool, else nil.
+func (v *Views) cachedReadStmt(q string) *sql.Stmt {
 	v.mu.Lock()
-	s := v.rstmts[q]
+	defer v.mu.Unlock()
+	return v.rstmts[q]
+}
+
+// errStmtCacheFull: the reader pool's statement cache holds its bound.
+var errStmtCacheFull = errors.New("views: read statement cache full")
+
+// readStmtBounded is readStmt that refuses, with errStmtCacheFull, to cache
+// more than max statements (0: no bound).
+func (v *Views) readStmtBounded(ctx context.Context, q string, max int) (*sql.Stmt, error) {
+	v.mu.Lock()
+	s, full := v.rstmts[q], max > 0 && len(v.rstmts) >= max
 	v.mu.Unlock()
 	if s != nil {
 		return s, nil
+	}
+	if full {
+		return nil, errStmtCacheFull
 	}
 	s, err := v.read.PrepareContext(ctx, q)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 	"slices"
 	"sort"
 	"strings"
@@ -34,6 +35,11 @@ type e2eConfig struct {
 	// CPUProfile, when set, receives a CPU profile of the whole process
 	// (server and clients) over the measured phase.
 	CPUProfile string
+	// LagTrace, when set, receives an execution trace (runtime/trace) of
+	// the lag sample: where an event's time goes when its lag is long.
+	LagTrace string
+	// LagCPUProfile, when set, receives a CPU profile of the lag sample.
+	LagCPUProfile string
 	// Progress receives one line per phase; optional.
 	Progress io.Writer
 	// ServerLog receives the server's warnings and errors; optional.
@@ -130,9 +136,14 @@ After --warmup, --duration is measured:
   lifecycles_per_sec                                  lifecycles finished
   offer_latency_p99_ms                                OrderOffered − OrderPlaced event times
 
-Then, with --rate R > 0, commands are paced at R per second and each
-command's position is probed with a read at min_position:
-  projection_lag_p99_ms    command answered → the orders read model at its position
+Then, with --rate R > 0, commands are paced at R per second:
+  projection_lag_p50_ms, projection_lag_p99_ms
+      per event, its commit in the store → its commit in a read model
+      (paidan_projection_event_lag_seconds, scraped from /metrics before
+      and after the sample); the slowest projection's quantile is shown
+  read_your_write_p50_ms, read_your_write_p99_ms
+      command answered → a read at its min_position answered (HTTP round
+      trips and request queueing included)
 
 Progress goes to stderr; a table (or one JSON object with --json) to stdout.`,
 		Args: cobra.NoArgs,
@@ -160,6 +171,8 @@ Progress goes to stderr; a table (or one JSON object with --json) to stdout.`,
 	f.DurationVar(&cfg.LagSettle, "lag-settle", 2*time.Second, "paced load before the lag is sampled (the backlog drains)")
 	f.DurationVar(&cfg.LagDuration, "lag-duration", 10*time.Second, "time the lag is sampled")
 	f.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the whole process over the measured phase")
+	f.StringVar(&cfg.LagCPUProfile, "lag-cpuprofile", "", "write a CPU profile of the whole process over the lag sample")
+	f.StringVar(&cfg.LagTrace, "lag-trace", "", "write an execution trace (go tool trace) of the lag sample to this file")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object")
 	return cmd
 }
@@ -296,17 +309,9 @@ func runBenchE2E(ctx context.Context, cfg e2eConfig) (res e2eResult, err error) 
 	if err := wait(cfg.Warmup); err != nil {
 		return res, err
 	}
-	stopProfile := func() {}
-	if cfg.CPUProfile != "" {
-		f, err := os.Create(cfg.CPUProfile)
-		if err != nil {
-			return res, err
-		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			f.Close()
-			return res, err
-		}
-		stopProfile = func() { pprof.StopCPUProfile(); f.Close() }
+	stopProfile, err := startCPUProfile(cfg.CPUProfile)
+	if err != nil {
+		return res, fmt.Errorf("--cpuprofile: %w", err)
 	}
 	say("measuring for %s", cfg.Duration)
 	cpu0, t0 := cpuSeconds(), time.Now()
@@ -330,12 +335,24 @@ func runBenchE2E(ctx context.Context, cfg e2eConfig) (res e2eResult, err error) 
 		if lagBefore, err = scrapeEventLag(ctx, client, srv.url); err != nil {
 			return res, err
 		}
-		load.phase.Store(phaseLag)
-		l0 := time.Now()
-		if err := wait(cfg.LagDuration); err != nil {
+		stopTrace, err := startTrace(cfg.LagTrace)
+		if err != nil {
 			return res, err
 		}
+		stopLagProfile, err := startCPUProfile(cfg.LagCPUProfile)
+		if err != nil {
+			stopTrace()
+			return res, fmt.Errorf("--lag-cpuprofile: %w", err)
+		}
+		load.phase.Store(phaseLag)
+		l0 := time.Now()
+		werr := wait(cfg.LagDuration)
 		lagElapsed = time.Since(l0)
+		stopLagProfile()
+		stopTrace()
+		if werr != nil {
+			return res, werr
+		}
 		if lagAfter, err = scrapeEventLag(ctx, client, srv.url); err != nil {
 			return res, err
 		}
@@ -407,4 +424,38 @@ func percentileMs(ds []time.Duration, q float64) float64 {
 	i := int(q*float64(len(ds)) + 0.5)
 	i = min(max(i-1, 0), len(ds)-1)
 	return float64(ds[i].Microseconds()) / 1000
+}
+
+// startTrace starts an execution trace into path, if one is asked for, and
+// returns what stops it.
+func startTrace(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("--lag-trace: %w", err)
+	}
+	if err := trace.Start(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("--lag-trace: %w", err)
+	}
+	return func() { trace.Stop(); f.Close() }, nil
+}
+
+// startCPUProfile starts a CPU profile into path, if one is asked for, and
+// returns what stops it.
+func startCPUProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
