@@ -154,6 +154,11 @@ type AppendResult struct {
 	// for an idempotent retry, originally wrote); for an empty append the
 	// position of the stream's last event, or 0.
 	Position Position
+	// Wrote is true when this call stored its events. It is false for an
+	// idempotent retry, for an empty append, and whenever the adapter cannot
+	// tell a retry from a first write (EventStoreDB answers both alike): a
+	// caller may skip checking what was stored only when it is true.
+	Wrote bool
 }
 
 // Expected returns the expectation under which the next append to the stream

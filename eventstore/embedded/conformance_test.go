@@ -14,7 +14,7 @@ import (
 // that subscriptions keep falling back from the in-memory ring to the file
 // and group commits split, so both paths are held to the same contract.
 func TestConformance(t *testing.T) {
-	features := storetest.Features{GaplessPositions: true, ExactAnyIdempotency: true}
+	features := storetest.Features{GaplessPositions: true, ExactAnyIdempotency: true, ReportsWrote: true}
 	for _, tc := range []struct {
 		name string
 		cfg  embedded.Config

@@ -463,7 +463,7 @@ func (w *writer) write(r *appendRequest, h streamHead) (appendOutcome, error) {
 	}
 	h = streamHead{next: rev, last: w.next - 1}
 	w.overlay[r.stream] = h
-	return appendOutcome{res: eventstore.AppendResult{NextRevision: h.next, Position: h.last}}, nil
+	return appendOutcome{res: eventstore.AppendResult{NextRevision: h.next, Position: h.last, Wrote: true}}, nil
 }
 
 // errRowInsert marks a failed INSERT of pending rows.

@@ -221,7 +221,9 @@ func (s *Store) commit(name string, st *stream, events []eventstore.EventData) e
 	}
 	close(s.changed)
 	s.changed = make(chan struct{})
-	return s.resultAt(st, uint64(len(st.positions))-1)
+	res := s.resultAt(st, uint64(len(st.positions))-1)
+	res.Wrote = true
+	return res
 }
 
 // clone copies b so that neither the caller nor a reader can alter what the

@@ -18,7 +18,7 @@ func TestConformance(t *testing.T) {
 		}
 		t.Cleanup(func() { _ = s.Close() })
 		return s
-	}, storetest.Features{GaplessPositions: true, ExactAnyIdempotency: true})
+	}, storetest.Features{GaplessPositions: true, ExactAnyIdempotency: true, ReportsWrote: true})
 }
 
 // TestClock: Created comes from Config.Clock, stored in UTC, so application

@@ -8,6 +8,54 @@ import (
 
 var idempotencyTests = []suiteTest{
 	{"Matrix", testIdempotencyMatrix},
+	{"WroteReported", testWroteReported},
+}
+
+// testWroteReported: AppendResult.Wrote is never true for an append that
+// stored nothing (a retry, an empty append), and, where the store reports
+// it, true for every append that stored its events, under each kind of
+// expectation.
+func testWroteReported(h *harness) {
+	t := h.t
+	s := h.stream("wrote")
+	wantWrote := func(call string, res eventstore.AppendResult, stored bool) {
+		t.Helper()
+		switch {
+		case res.Wrote && !stored:
+			t.Fatalf("%s stored nothing but reported Wrote", call)
+		case !res.Wrote && stored && h.f.ReportsWrote:
+			t.Fatalf("%s stored its events but reported Wrote false", call)
+		}
+	}
+	for _, step := range []struct {
+		call   string
+		exp    func(last eventstore.AppendResult) eventstore.ExpectedRevision
+		events int
+	}{
+		{"first append, no stream", func(eventstore.AppendResult) eventstore.ExpectedRevision { return eventstore.NoStream() }, 2},
+		{"append at the exact revision", func(r eventstore.AppendResult) eventstore.ExpectedRevision { return r.Expected() }, 1},
+		{"append under any", func(eventstore.AppendResult) eventstore.ExpectedRevision { return eventstore.Any() }, 2},
+		{"append when the stream exists", func(eventstore.AppendResult) eventstore.ExpectedRevision { return eventstore.StreamExists() }, 1},
+	} {
+		var last eventstore.AppendResult
+		if evs, err := h.readStream(s); err == nil && len(evs) > 0 {
+			last = resultOf(evs[len(evs)-1])
+		}
+		exp := step.exp(last)
+		evs := h.events(step.events, "W")
+		res := h.mustAppend(s, exp, evs...)
+		wantWrote(step.call, res, true)
+		again, err := h.append(s, exp, evs...)
+		if err != nil {
+			t.Fatalf("retry of the %s: %v", step.call, err)
+		}
+		wantWrote("retry of the "+step.call, again, false)
+	}
+	empty, err := h.append(s, eventstore.Any())
+	if err != nil {
+		t.Fatalf("empty append: %v", err)
+	}
+	wantWrote("an empty append", empty, false)
 }
 
 // idemCase is one row of the idempotency matrix: seed writes the stream's
@@ -158,6 +206,9 @@ func (h *harness) wantRetry(stream string, exp eventstore.ExpectedRevision, evs 
 		h.t.Fatalf("retry of Append(%s, %d events): unexpected error %v; an identical retry must succeed", exp, len(evs), err)
 	}
 	h.wantResult("retry result", res, original)
+	if res.Wrote {
+		h.t.Fatalf("retry of Append(%s, %d events) reported Wrote: a retry stores nothing", exp, len(evs))
+	}
 	h.wantLen(stream, n)
 }
 

@@ -46,6 +46,12 @@ type Features struct {
 	// clock around the append (a remote server's clock, or a store keeping
 	// coarser timestamps). Optional; default 2s.
 	ClockSkew time.Duration
+
+	// ReportsWrote: AppendResult.Wrote is true for every append that
+	// stored its events (embedded, memstore). Without it the suite checks
+	// only that a retry or an empty append never reports it (EventStoreDB
+	// cannot tell a retry from a first write).
+	ReportsWrote bool
 }
 
 func (f *Features) setDefaults() {
