@@ -40,23 +40,34 @@ type DispatchResult struct {
 func (c *Commands) DispatchOrder(ctx context.Context, cmd DispatchOrder) (DispatchResult, error) {
 	const command = "DispatchOrder"
 	offerIDs := newIDs(cmd.IdempotencyKey, cmd.Actor.Subject, command, domain.OrderStream(cmd.OrderID))
+	// The chosen team is held (counted one offer fuller) from the ranking
+	// until the offer is in the team view's fold, or nothing was appended.
+	var hold *TeamHold
 	res, err := c.onOrder(ctx, command, "dispatch", cmd.Envelope, cmd.OrderID,
 		func(ctx context.Context, o *domain.Order, now time.Time) ([]domain.Event, error) {
 			if cmd.Actor.Role != domain.RoleSystem && cmd.Actor.Role != domain.RoleCoordinator && cmd.Actor.Role != domain.RoleAdmin {
 				// Refused before reading the teams, which only staff may see.
 				return o.Offer(cmd.Actor, domain.OfferRequest{}, now)
 			}
-			decision, err := c.choose(ctx, o, cmd.TeamID)
+			hold.Release(0) // an earlier attempt's choice, decided on an older state
+			offerID := offerIDs.named("offer") // random on each call without a key: name it once
+			decision, h, err := c.choose(ctx, o, cmd.TeamID, offerID)
+			hold = h
 			if err != nil {
 				return nil, err
 			}
 			return o.Offer(cmd.Actor, domain.OfferRequest{
-				OfferID:   offerIDs.named("offer"),
+				OfferID:   offerID,
 				TeamID:    decision.Chosen,
 				ExpiresAt: now.Add(c.cfg.OfferTTL),
 				Decision:  decision,
 			}, now)
 		})
+	if err != nil || len(res.Events) == 0 {
+		hold.Release(0)
+	} else {
+		hold.Release(res.Position)
+	}
 	if err != nil {
 		return DispatchResult{}, err
 	}
@@ -78,53 +89,70 @@ func (c *Commands) DispatchOrder(ctx context.Context, cmd DispatchOrder) (Dispat
 
 // choose ranks the teams for the order and picks the named team or the best
 // candidate.
-func (c *Commands) choose(ctx context.Context, o *domain.Order, named string) (*domain.DispatchDecision, error) {
+//
+// With a TeamHolder the chosen team is held (see TeamHolder); the caller
+// releases the hold, also when choose fails.
+func (c *Commands) choose(ctx context.Context, o *domain.Order, named string, offer uuid.UUID) (*domain.DispatchDecision, *TeamHold, error) {
 	if named != "" {
 		if !domain.ValidID(named) {
-			return nil, &domain.ValidationError{Field: "team_id",
+			return nil, nil, &domain.ValidationError{Field: "team_id",
 				Reason: fmt.Sprintf("expected 1 to %d letters, digits, '-' or '_', found %q", domain.MaxIDLength, named)}
 		}
 		t, err := c.loadTeam(ctx, named)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if t == nil {
-			return nil, fmt.Errorf("%w: team_id %q", ErrUnknownTeam, named)
+			return nil, nil, fmt.Errorf("%w: team_id %q", ErrUnknownTeam, named)
 		}
 		if err := t.CanTakeOffer(o.Category()); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	var d domain.DispatchDecision
 	rank := func(teams []domain.TeamSnapshot) {
 		d = domain.RankTeamsSummary(o.DispatchOrder(), teams, c.cfg.DecisionSize)
 	}
-	if v, ok := c.teams.(CategoryTeamViewer); ok {
+	var hold *TeamHold
+	if v, ok := c.teams.(TeamHolder); ok {
+		h, err := v.HoldTeamFor(ctx, o.Category(), offer, func(teams []domain.TeamSnapshot, among []int32, lacking int) string {
+			d = domain.RankTeamsSummaryAmong(o.DispatchOrder(), teams, among, lacking, c.cfg.DecisionSize)
+			if named != "" {
+				return named
+			}
+			best, _ := d.Best()
+			return best
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		hold = h
+	} else if v, ok := c.teams.(CategoryTeamViewer); ok {
 		if err := v.ViewTeamsFor(ctx, o.Category(), func(teams []domain.TeamSnapshot, among []int32, lacking int) {
 			d = domain.RankTeamsSummaryAmong(o.DispatchOrder(), teams, among, lacking, c.cfg.DecisionSize)
 		}); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	} else if v, ok := c.teams.(TeamViewer); ok {
 		if err := v.ViewTeams(ctx, rank); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	} else {
 		teams, err := c.teams.Teams(ctx)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		rank(teams)
 	}
 	if named != "" {
 		d.Chosen = named
-		return &d, nil
+		return &d, hold, nil
 	}
 	if _, ok := d.Best(); !ok {
-		return nil, fmt.Errorf("%w: no active team offers %s with free capacity (%d teams excluded: %v)",
+		return nil, hold, fmt.Errorf("%w: no active team offers %s with free capacity (%d teams excluded: %v)",
 			ErrNoCandidate, o.Category(), d.ExcludedCount, d.ExcludedByReason)
 	}
-	return &d, nil
+	return &d, hold, nil
 }
 
 // loadTeam rehydrates a team from its stream, or returns nil when it was

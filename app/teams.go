@@ -8,6 +8,8 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/google/uuid"
+
 	"github.com/paidan/paidan/domain"
 	"github.com/paidan/paidan/eventstore"
 )
@@ -44,6 +46,8 @@ type LogTeams struct {
 	// byCategory indexes snaps for ViewTeamsFor, built per category on
 	// first use and dropped whenever a profile changes or snaps is sorted.
 	byCategory map[domain.Category][]int32
+	// holds are the teams chosen for offers not yet folded, by offer id.
+	holds map[uuid.UUID]*TeamHold
 }
 
 var _ TeamSource = (*LogTeams)(nil)
@@ -54,7 +58,8 @@ func NewLogTeams(store eventstore.Store) (*LogTeams, error) {
 		return nil, errors.New("team source: store: required")
 	}
 	return &LogTeams{store: store, index: map[string]int{}, sorted: true,
-		load: map[string]int{}, rates: map[string][2]int{}, byCategory: map[domain.Category][]int32{}}, nil
+		load: map[string]int{}, rates: map[string][2]int{}, byCategory: map[domain.Category][]int32{},
+		holds: map[uuid.UUID]*TeamHold{}}, nil
 }
 
 // teamEventTypes are the event types the fold reads; others are skipped
@@ -168,6 +173,9 @@ func (s *LogTeams) fold(rec eventstore.RecordedEvent) error {
 	case domain.TeamResumed:
 		s.profile(e.TeamID, e.TeamProfile, true)
 	case domain.OrderOffered:
+		if h := s.holds[e.OfferID]; h != nil {
+			h.end() // the offer counts through its event from now on
+		}
 		s.addLoad(e.TeamID, 1)
 	case domain.OfferDeclined:
 		s.addLoad(e.TeamID, -1)
