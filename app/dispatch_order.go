@@ -49,7 +49,7 @@ func (c *Commands) DispatchOrder(ctx context.Context, cmd DispatchOrder) (Dispat
 				// Refused before reading the teams, which only staff may see.
 				return o.Offer(cmd.Actor, domain.OfferRequest{}, now)
 			}
-			hold.Release(0) // an earlier attempt's choice, decided on an older state
+			hold.Release(0)                    // an earlier attempt's choice, decided on an older state
 			offerID := offerIDs.named("offer") // random on each call without a key: name it once
 			decision, h, err := c.choose(ctx, o, cmd.TeamID, offerID)
 			hold = h
