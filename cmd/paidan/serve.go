@@ -125,6 +125,11 @@ func runServe(ctx context.Context, cfg ops.Config, out, logOut io.Writer) (err e
 	if err != nil {
 		return err
 	}
+	for _, c := range streamCacheCollectors(cmds) {
+		if err := registry.Register(c); err != nil {
+			return fmt.Errorf("write-side metrics: %w", err)
+		}
+	}
 	readRoutes, err := reads.routes(store)
 	if err != nil {
 		return err

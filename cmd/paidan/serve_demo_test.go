@@ -33,6 +33,10 @@ func TestServeDemo(t *testing.T) {
 	})
 	rows, _ := queue.body["rows"].([]any)
 	order, _ := rows[0].(map[string]any)["order_id"].(string)
+	// The write side's stream cache is on /metrics and in use.
+	eventually(t, 30*time.Second, "a command that found its stream in the cache", func() bool {
+		return s.metric("paidan_stream_cache_hits_total") >= 1 && s.metric("paidan_stream_cache_streams") >= 1
+	})
 
 	// Every printed token signs its user in to something that user may do.
 	for _, c := range []struct{ role, path string }{
