@@ -145,6 +145,10 @@ Then, with --rate R > 0, commands are paced at R per second:
       command answered → a read at its min_position answered (HTTP round
       trips and request queueing included)
 
+The server takes serve's tuning settings from the environment
+(PAIDAN_PROJECTION_LINGER, PAIDAN_CACHE_STREAMS, PAIDAN_VIEWS_DSN, …); the
+store is always the embedded one, in a temporary directory.
+
 Progress goes to stderr; a table (or one JSON object with --json) to stdout.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

@@ -42,9 +42,17 @@ func startE2EServer(ctx context.Context, logOut io.Writer) (*e2eServer, error) {
 		return nil, err
 	}
 	secret := hex.EncodeToString(raw)
-	cfg := ops.DefaultConfig()
+	// Tuning comes from the environment as for serve (PAIDAN_PROJECTION_LINGER,
+	// PAIDAN_CACHE_STREAMS, PAIDAN_VIEWS_DSN, …); what the benchmark rests on
+	// is fixed: the embedded store in a fresh directory, local tokens.
+	cfg, err := ops.LoadConfig(os.LookupEnv, nil)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("settings from the environment: %w", err)
+	}
 	cfg.HTTPAddr = "127.0.0.1:0"
 	cfg.DataDir = dir
+	cfg.ESDBURL, cfg.JWKSURL = "", ""
 	cfg.JWTSecret = secret
 	cfg.AutoDispatch = true
 	// Offers never expire during a run: every lifecycle accepts its offer.
