@@ -123,6 +123,14 @@ func (s *Store) ReadAll(ctx context.Context, opts eventstore.ReadAllOptions) ([]
 	if opts.Direction != eventstore.Forwards && opts.Direction != eventstore.Backwards {
 		return nil, fmt.Errorf("%w: unknown read direction %d", eventstore.ErrInvalidRequest, opts.Direction)
 	}
+	if opts.Direction == eventstore.Forwards {
+		// A reader following the log's tail (the dispatcher's team view,
+		// once per offer) asks for what was just committed: the ring the
+		// subscriptions read holds it, without a query.
+		if events, ok := s.pub.recent(opts.From, opts.Limit, nil); ok {
+			return ownCopies(events), nil
+		}
+	}
 	events, err := s.readAllRaw(ctx, opts.Direction == eventstore.Backwards, opts.From, opts.Limit)
 	if err != nil {
 		return nil, fmt.Errorf("read $all %s from %d: %w", opts.Direction, opts.From, err)
@@ -193,4 +201,28 @@ func (s *Store) scanEvents(rows *sql.Rows, stream string, capacity int) ([]event
 		return nil, err
 	}
 	return events, nil
+}
+
+// ownCopies gives the caller events whose Data and Metadata it may change:
+// the ring's are shared with every subscriber. They are carved from one
+// buffer, each capped so that appending to one cannot overwrite the next.
+func ownCopies(events []eventstore.RecordedEvent) []eventstore.RecordedEvent {
+	n := 0
+	for i := range events {
+		n += len(events[i].Data) + len(events[i].Metadata)
+	}
+	buf := make([]byte, 0, n)
+	carve := func(b []byte) []byte {
+		if b == nil {
+			return nil
+		}
+		from := len(buf)
+		buf = append(buf, b...)
+		return buf[from:len(buf):len(buf)]
+	}
+	for i := range events {
+		events[i].Data = carve(events[i].Data)
+		events[i].Metadata = carve(events[i].Metadata)
+	}
+	return events
 }

@@ -563,3 +563,32 @@ func TestCancelledAppendWhileQueued(t *testing.T) {
 		t.Errorf("order-1 after its append was abandoned in the queue: %v, expected ErrStreamNotFound", err)
 	}
 }
+
+// ReadAll forwards at the log's tail is answered from memory (the ring the
+// subscriptions read); the events are still the caller's to change.
+func TestReadAllTailIsTheCallersCopy(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t, filepath.Join(t.TempDir(), "events.db"), embedded.Config{})
+	data := []byte(`{"n":1}`)
+	res, err := s.Append(ctx, "tail-1", eventstore.NoStream(), eventstore.EventData{ID: uuid.New(), Type: "T", Data: data, Metadata: []byte(`{"m":1}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := func() eventstore.RecordedEvent {
+		t.Helper()
+		evs, err := s.ReadAll(ctx, eventstore.ReadAllOptions{From: res.Position, Limit: 10})
+		if err != nil || len(evs) != 1 {
+			t.Fatalf("ReadAll from %d: %v, %d events; expected the one appended", res.Position, err, len(evs))
+		}
+		return evs[0]
+	}
+	first := read()
+	first.Data[0], first.Metadata[0] = 'X', 'X'
+	_ = append(first.Data[:1], "overwritten"...)
+	if again := read(); string(again.Data) != string(data) || string(again.Metadata) != `{"m":1}` {
+		t.Fatalf("a caller's change reached the store: read %q / %q", again.Data, again.Metadata)
+	}
+	if evs, err := s.ReadAll(ctx, eventstore.ReadAllOptions{From: res.Position + 1, Limit: 10}); err != nil || len(evs) != 0 {
+		t.Fatalf("ReadAll past the head: %v, %d events; expected none", err, len(evs))
+	}
+}
