@@ -16,13 +16,17 @@
 //
 // # Exactly-once effect
 //
-// A projection applies events to write-behind caches of its tables (Table)
-// inside an open SQL transaction and commits the changed rows together with
-// its row of projection_checkpoints, so a crash loses or keeps both. Events
-// at or below the checkpoint are skipped, so redelivery changes nothing. A
-// batch commits when it is full, when nothing more is buffered, when the
-// source caught up, or after BatchInterval; a failed commit is rolled back
-// and the source redelivers from the committed checkpoint.
+// A projection applies events to write-behind caches of its tables (Table),
+// reading rows it does not hold from committed state, and commits the
+// changed rows together with its row of projection_checkpoints, so a crash
+// loses or keeps both. Events at or below the checkpoint are skipped, so
+// redelivery changes nothing. A batch commits when it is full, when nothing
+// more is buffered (after LiveLinger, on a grid so that the batches one
+// event opened in every projection fall due together), when the source
+// caught up, or after BatchInterval. Batches due together share one write
+// transaction, each in a savepoint of its own (commitGroup); a failed batch
+// is rolled back alone and its source redelivers from the committed
+// checkpoint.
 //
 // # Databases
 //
