@@ -52,11 +52,8 @@ func (s *LogTeams) HoldTeamFor(ctx context.Context, c domain.Category, offer uui
 			s.addLoad(h.team, 1)
 		}
 	})
-	if h.team == "" {
+	if h.team == "" { // choose picked none, or was not called (err)
 		h.done = true
-	}
-	if err != nil {
-		h.Release(0)
 	}
 	return h, err
 }

@@ -89,6 +89,12 @@ func (g *commitGroup) run(batches []*groupedBatch) {
 		g.settle(batches, fmt.Errorf("%w: begin: %v", errGroupRolledBack, err))
 		return
 	}
+	abort := func(step string, err error) {
+		// The transaction's state is unknown: keep nothing.
+		sqlTx.Rollback()
+		g.endAll(txs)
+		g.settle(batches, fmt.Errorf("%w: %s: %v", errGroupRolledBack, step, err))
+	}
 	single := len(batches) == 1
 	for i, b := range batches {
 		txs[i] = &Tx{v: g.v, tx: sqlTx, names: b.names}
@@ -102,17 +108,12 @@ func (g *commitGroup) run(batches []*groupedBatch) {
 		}
 		if b.err = b.write(txs[i]); b.err != nil {
 			if _, err := sqlTx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT batch"); err != nil {
-				// The transaction's state is unknown: keep nothing.
-				sqlTx.Rollback()
-				g.endAll(txs)
-				g.settle(batches, fmt.Errorf("%w: roll back a failed batch: %v", errGroupRolledBack, err))
+				abort("roll back a failed batch", err)
 				return
 			}
 		}
 		if _, err := sqlTx.ExecContext(ctx, "RELEASE SAVEPOINT batch"); err != nil {
-			sqlTx.Rollback()
-			g.endAll(txs)
-			g.settle(batches, fmt.Errorf("%w: release a savepoint: %v", errGroupRolledBack, err))
+			abort("release a savepoint", err)
 			return
 		}
 	}

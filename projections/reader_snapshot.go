@@ -3,12 +3,11 @@ package projections
 import (
 	"context"
 	"database/sql"
-	"errors"
 )
 
 // maxReadStmts bounds how many distinct query texts the readers keep
 // prepared; texts beyond it (filter combinations are finite, but a bound
-// costs nothing) are prepared for the one call.
+// costs nothing) run unprepared.
 const maxReadStmts = 256
 
 // snapshot is a read transaction whose queries are prepared once per
@@ -29,37 +28,31 @@ type snapshot struct {
 
 // QueryRowContext runs q, prepared through the views' statement cache.
 func (s snapshot) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
-	st, err := s.stmt(ctx, q)
-	if err != nil {
-		return s.tx.QueryRowContext(ctx, q, args...)
+	if st := s.stmt(ctx, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
 	}
-	return st.QueryRowContext(ctx, args...)
+	return s.tx.QueryRowContext(ctx, q, args...)
 }
 
 // QueryContext runs q, prepared through the views' statement cache.
 func (s snapshot) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	st, err := s.stmt(ctx, q)
-	if err != nil {
-		return s.tx.QueryContext(ctx, q, args...)
+	if st := s.stmt(ctx, q); st != nil {
+		return st.QueryContext(ctx, args...)
 	}
-	return st.QueryContext(ctx, args...)
+	return s.tx.QueryContext(ctx, q, args...)
 }
 
-// stmt returns q bound to the transaction's connection; database/sql reuses
-// the statement already prepared on that connection. An error means q is
-// not prepared yet; the caller then runs it unprepared, which also reports
-// any error of q itself.
-func (s snapshot) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
+// stmt returns q bound to the transaction's connection (database/sql reuses
+// the statement already prepared on it), or nil when q is not prepared yet:
+// the caller then runs it unprepared, which also reports any error of q.
+func (s snapshot) stmt(ctx context.Context, q string) *sql.Stmt {
 	st := s.v.cachedReadStmt(q)
 	if st == nil {
 		*s.missed = append(*s.missed, q)
-		return nil, errStmtNotPrepared
+		return nil
 	}
-	return s.tx.StmtContext(ctx, st), nil
+	return s.tx.StmtContext(ctx, st)
 }
-
-// errStmtNotPrepared: a query text is not in the views' statement cache.
-var errStmtNotPrepared = errors.New("views: statement not prepared yet")
 
 // prepareMissed prepares the texts a finished snapshot ran unprepared, up to
 // the cache's bound. Failures are left to the next reader's unprepared run to

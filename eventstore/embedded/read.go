@@ -205,24 +205,16 @@ func (s *Store) scanEvents(rows *sql.Rows, stream string, capacity int) ([]event
 
 // ownCopies gives the caller events whose Data and Metadata it may change:
 // the ring's are shared with every subscriber. They are carved from one
-// buffer, each capped so that appending to one cannot overwrite the next.
+// slab, as ReadAll's rows are.
 func ownCopies(events []eventstore.RecordedEvent) []eventstore.RecordedEvent {
 	n := 0
 	for i := range events {
 		n += len(events[i].Data) + len(events[i].Metadata)
 	}
-	buf := make([]byte, 0, n)
-	carve := func(b []byte) []byte {
-		if b == nil {
-			return nil
-		}
-		from := len(buf)
-		buf = append(buf, b...)
-		return buf[from:len(buf):len(buf)]
-	}
+	sl := slab{buf: make([]byte, 0, n)}
 	for i := range events {
-		events[i].Data = carve(events[i].Data)
-		events[i].Metadata = carve(events[i].Metadata)
+		events[i].Data = sl.carve(events[i].Data)
+		events[i].Metadata = sl.carve(events[i].Metadata)
 	}
 	return events
 }
