@@ -52,10 +52,12 @@ type e2eLoad struct {
 	residents []string // tokens, by resident index
 	teamToks  sync.Map // team id → token
 
-	probes sync.WaitGroup
-	lagMu  sync.Mutex
-	lags   []time.Duration
-	stale  int
+	probes     sync.WaitGroup
+	probeEvery uint64        // one lag-phase command in probeEvery is probed
+	paced      atomic.Uint64 // lag-phase commands answered 2xx
+	lagMu      sync.Mutex
+	lags       []time.Duration
+	stale      int
 }
 
 // clientStats is one client's tally; merged after the run.
@@ -75,9 +77,9 @@ func (s *clientStats) fail(what string) {
 	s.errors[what]++
 }
 
-func newE2ELoad(base string, client *http.Client, minter *auth.HMAC, teams []domain.DistrictTeam, offers *offerWatcher, lagRate float64) (*e2eLoad, error) {
+func newE2ELoad(base string, client *http.Client, minter *auth.HMAC, teams []domain.DistrictTeam, offers *offerWatcher, lagRate float64, probeEvery int) (*e2eLoad, error) {
 	l := &e2eLoad{base: base + api.APIPrefix, client: client, minter: minter, teams: teams, offers: offers,
-		residents: make([]string, e2eResidents)}
+		residents: make([]string, e2eResidents), probeEvery: uint64(max(probeEvery, 1))}
 	if lagRate > 0 {
 		l.limiter = rate.NewLimiter(rate.Limit(lagRate), 1)
 	}
@@ -316,7 +318,7 @@ func (l *e2eLoad) command(ctx context.Context, st *clientStats, path, tok, probe
 	if ph == phaseMeasure {
 		st.commands = append(st.commands, done.Sub(start))
 	}
-	if ph == phaseLag && pos != "" {
+	if ph == phaseLag && pos != "" && l.paced.Add(1)%l.probeEvery == 0 {
 		if orderID == "" {
 			var placed struct {
 				OrderID string `json:"order_id"`

@@ -19,7 +19,7 @@ func TestBenchE2EShort(t *testing.T) {
 	defer cancel()
 	var progress lockedBuffer
 	res, err := runBenchE2E(ctx, e2eConfig{Clients: 4, Warmup: 300 * time.Millisecond, Duration: 2 * time.Second,
-		Rate: 100, LagSettle: 300 * time.Millisecond, LagDuration: time.Second, Progress: &progress, ServerLog: &progress})
+		Rate: 100, LagSettle: 300 * time.Millisecond, LagDuration: time.Second, ProbeEvery: 3, Progress: &progress, ServerLog: &progress})
 	if err != nil {
 		t.Fatalf("bench e2e: %v\n%s", err, progress.String())
 	}
@@ -50,6 +50,11 @@ func TestBenchE2EShort(t *testing.T) {
 		if !(p.v > 0) {
 			t.Errorf("%s: expected a positive value, found %v (%s)", p.name, p.v, raw)
 		}
+	}
+	// One command in ProbeEvery (3) is probed: about a third of the paced
+	// commands, never all of them.
+	if paced := res.LagCommandsPerSec * time.Second.Seconds(); float64(res.LagSamples+res.LagStale) > paced/3+2 {
+		t.Errorf("%d reads probed %.0f paced commands; expected one in 3", res.LagSamples+res.LagStale, paced)
 	}
 	ordered := []struct {
 		name     string
