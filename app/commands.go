@@ -110,6 +110,9 @@ type Commands struct {
 	clock Clock
 	cfg   Config
 	cache *streamCache // nil with Config.NoCache
+	// exactWrote: the store's AppendResult.Wrote is exact, so an append of
+	// derived ids it did not write was stored by an earlier request.
+	exactWrote bool
 }
 
 // New builds the command handlers.
@@ -138,7 +141,8 @@ func New(deps Deps, cfg Config) (*Commands, error) {
 	if deps.Clock == nil {
 		deps.Clock = ClockFunc(time.Now)
 	}
-	c := &Commands{store: deps.Store, dir: deps.Directory, teams: deps.Teams, clock: deps.Clock, cfg: cfg}
+	c := &Commands{store: deps.Store, dir: deps.Directory, teams: deps.Teams, clock: deps.Clock, cfg: cfg,
+		exactWrote: eventstore.ReportsWrote(deps.Store)}
 	if !cfg.NoCache {
 		c.cache = newStreamCache(cfg.CacheStreams)
 	}

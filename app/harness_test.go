@@ -36,6 +36,7 @@ func (c *fakeClock) Advance(d time.Duration) {
 // behind the command's back.
 type racingStore struct {
 	eventstore.Store
+	inexact bool // hide the store's exact Wrote, as EventStoreDB's adapter has none
 	mu      sync.Mutex
 	queue   []func()
 	appends int
@@ -54,6 +55,9 @@ func (s *racingStore) Append(ctx context.Context, stream string, exp eventstore.
 	}
 	return s.Store.Append(ctx, stream, exp, evs...)
 }
+
+// ReportsWrote passes the store's on, unless the test hides it.
+func (s *racingStore) ReportsWrote() bool { return !s.inexact && eventstore.ReportsWrote(s.Store) }
 
 // race queues f to run before the next append.
 func (s *racingStore) race(f ...func()) {
@@ -82,12 +86,19 @@ const ttl = 10 * time.Minute
 
 func newFixture(t testing.TB, cfg app.Config) *fixture {
 	t.Helper()
+	return newFixtureWrote(t, cfg, true)
+}
+
+// newFixtureWrote is newFixture with f.cmds's store reporting an exact
+// Wrote (as the embedded store does) or not (as EventStoreDB's adapter).
+func newFixtureWrote(t testing.TB, cfg app.Config, exact bool) *fixture {
+	t.Helper()
 	mem, err := memstore.New(memstore.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { mem.Close() })
-	racing := &racingStore{Store: mem}
+	racing := &racingStore{Store: mem, inexact: !exact}
 	clock := &fakeClock{now: time.Date(2026, 4, 1, 8, 0, 0, 0, time.UTC)}
 	dir := domain.DemoDirectory()
 	if cfg.OfferTTL == 0 {

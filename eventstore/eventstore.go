@@ -161,6 +161,22 @@ type AppendResult struct {
 	Wrote bool
 }
 
+// WroteReporter is implemented by a store whose AppendResult.Wrote is exact:
+// false only when the call stored nothing (a retry absorbed, an empty
+// append). A caller may then take a false Wrote as proof that the events
+// were stored by an earlier call.
+type WroteReporter interface {
+	ReportsWrote() bool
+}
+
+// ReportsWrote tells whether s's AppendResult.Wrote is exact (WroteReporter).
+// A store that wraps another without passing this on counts as inexact,
+// which is always safe.
+func ReportsWrote(s Store) bool {
+	w, ok := s.(WroteReporter)
+	return ok && w.ReportsWrote()
+}
+
 // Expected returns the expectation under which the next append to the stream
 // succeeds only if nothing was written to it in between.
 func (r AppendResult) Expected() ExpectedRevision {

@@ -43,6 +43,12 @@ type appendOutcome struct {
 }
 
 // Append implements eventstore.Store.
+// ReportsWrote: the one writer knows whether it stored each append's events
+// (see eventstore.WroteReporter).
+func (s *Store) ReportsWrote() bool { return true }
+
+var _ eventstore.WroteReporter = (*Store)(nil)
+
 func (s *Store) Append(ctx context.Context, stream string, expected eventstore.ExpectedRevision, events ...eventstore.EventData) (eventstore.AppendResult, error) {
 	if err := ctx.Err(); err != nil {
 		return eventstore.AppendResult{}, fmt.Errorf("append to %q: %w", stream, err)

@@ -99,6 +99,11 @@ func (s *Store) Close() error {
 
 // Append implements eventstore.Store; see IdempotencyRules in the package
 // documentation.
+// ReportsWrote: Wrote is exact (see eventstore.WroteReporter).
+func (s *Store) ReportsWrote() bool { return true }
+
+var _ eventstore.WroteReporter = (*Store)(nil)
+
 func (s *Store) Append(ctx context.Context, name string, expected eventstore.ExpectedRevision, events ...eventstore.EventData) (eventstore.AppendResult, error) {
 	if err := eventstore.ValidateAppend(name, events); err != nil {
 		return eventstore.AppendResult{}, err
