@@ -17,6 +17,10 @@ var idempotencyTests = []suiteTest{
 // expectation.
 func testWroteReported(h *harness) {
 	t := h.t
+	// Callers trust a false Wrote only from a store that says it is exact.
+	if got := eventstore.ReportsWrote(h.store); got != h.f.ReportsWrote {
+		t.Fatalf("eventstore.ReportsWrote(store) = %v; the suite was told Features.ReportsWrote = %v", got, h.f.ReportsWrote)
+	}
 	s := h.stream("wrote")
 	wantWrote := func(call string, res eventstore.AppendResult, stored bool) {
 		t.Helper()
