@@ -121,6 +121,7 @@ type e2eResult struct {
 	// lost changes.
 	OfferReadBacks int     `json:"offer_read_backs"`
 	GOMAXPROCS     int     `json:"gomaxprocs"`
+	GOGC           int     `json:"gogc"` // the collector's target in force
 	CPUSeconds     float64 `json:"cpu_seconds"`
 	// CommandsPerCPUSec is commands over the process's CPU seconds in the
 	// measured phase: steadier than the wall-clock rate on a shared machine.
@@ -163,10 +164,12 @@ Progress goes to stderr; a table (or one JSON object with --json) to stdout.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg.Progress = cmd.ErrOrStderr()
 			cfg.ServerLog = cmd.ErrOrStderr()
+			gogc := tuneGC() // as serve does
 			res, err := runBenchE2E(cmd.Context(), cfg)
 			if err != nil {
 				return err
 			}
+			res.GOGC = gogc
 			if asJSON {
 				enc := json.NewEncoder(cmd.OutOrStdout())
 				enc.SetIndent("", "  ")
@@ -192,7 +195,7 @@ Progress goes to stderr; a table (or one JSON object with --json) to stdout.`,
 }
 
 func printE2E(w io.Writer, r e2eResult) {
-	fmt.Fprintf(w, "clients                 %d (GOMAXPROCS %d)\n", r.Clients, r.GOMAXPROCS)
+	fmt.Fprintf(w, "clients                 %d (GOMAXPROCS %d, GOGC %d)\n", r.Clients, r.GOMAXPROCS, r.GOGC)
 	fmt.Fprintf(w, "commands_per_sec        %.0f  (%d in %.1fs)\n", r.CommandsPerSec, r.Commands, r.DurationSeconds)
 	fmt.Fprintf(w, "command_p50_ms          %.2f\n", r.CommandP50Ms)
 	fmt.Fprintf(w, "command_p99_ms          %.2f\n", r.CommandP99Ms)

@@ -5,10 +5,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	"runtime/debug"
 	"runtime/pprof"
-	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
@@ -33,48 +30,6 @@ type rebuildBenchResult struct {
 	RebuildOverScanRatio float64 `json:"rebuild_over_scan_ratio"`
 	GOMAXPROCS           int     `json:"gomaxprocs"`
 	GOGC                 int     `json:"gogc"`
-}
-
-// rebuildGOGC is the garbage collector's target while rebuilding. A rebuild
-// keeps read-model rows in memory, a large live heap the default target
-// (100) rescans over and over: at 1 M events GC was about a fifth of the
-// CPU at 200; 400 cut the rebuild's CPU time from 16.3 to 12.9 s (one run
-// each, light load) for about 40 % more peak memory (1.0 -> 1.4 GB RSS,
-// generation included). A soft memory limit of half the machine's memory
-// makes the collector work harder instead of growing past it. GOGC and
-// GOMEMLIMIT in the environment win.
-const rebuildGOGC = 400
-
-// tuneGCForRebuild applies rebuildGOGC unless GOGC is set, and the memory
-// limit unless GOMEMLIMIT is set, and returns the target in force.
-func tuneGCForRebuild() int {
-	if _, ok := os.LookupEnv("GOMEMLIMIT"); !ok {
-		if total := memTotal(); total > 0 {
-			debug.SetMemoryLimit(total / 2)
-		}
-	}
-	if v, ok := os.LookupEnv("GOGC"); ok {
-		n, _ := strconv.Atoi(v)
-		return n
-	}
-	debug.SetGCPercent(rebuildGOGC)
-	return rebuildGOGC
-}
-
-// memTotal is the machine's memory in bytes from /proc/meminfo, 0 where
-// there is none.
-func memTotal() int64 {
-	b, err := os.ReadFile("/proc/meminfo")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(line); len(f) == 3 && f[0] == "MemTotal:" && f[2] == "kB" {
-			kb, _ := strconv.ParseInt(f[1], 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
 }
 
 // cpuSeconds is the process's user and system CPU time so far.
@@ -123,7 +78,7 @@ The read models are always rebuilt into fresh tables.`,
 				return err
 			}
 			defer os.RemoveAll(tmp)
-			res := rebuildBenchResult{GOMAXPROCS: runtime.GOMAXPROCS(0), Views: "sqlite", GOGC: tuneGCForRebuild()}
+			res := rebuildBenchResult{GOMAXPROCS: runtime.GOMAXPROCS(0), Views: "sqlite", GOGC: tuneGC()}
 			storeDir := tmp
 			if keep != "" {
 				storeDir = keep

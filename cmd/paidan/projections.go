@@ -71,7 +71,7 @@ EventStoreDB and PostgreSQL read models the server may keep running).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			tuneGCForRebuild()
+			tuneGC()
 			cfg := f.config()
 			store, err := openStore(cfg)
 			if err != nil {

@@ -46,6 +46,7 @@ apply what was appended and stop; the read models close; the store closes.`,
 			if err != nil {
 				return fmt.Errorf("settings:\n%w", err)
 			}
+			tuneGC()
 			return runServe(cmd.Context(), cfg, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
