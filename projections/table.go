@@ -51,9 +51,13 @@ type undoEntry[K comparable, R any] struct {
 type cached[R any] struct {
 	val    R
 	exists bool
-	stored bool // the database holds the row (as loaded or last flushed)
-	dirty  bool
-	seq    uint64 // the event that last recorded an undo entry for this row
+	stored bool // the database holds the row (as loaded or last flushed), or may
+	// unknown: the entry was created by a blind Put (saved only in undo
+	// entries: the row before that Put is not known, and undoing the Put
+	// forgets the entry so the next access reads the database)
+	unknown bool
+	dirty   bool
+	seq     uint64 // the event that last recorded an undo entry for this row
 }
 
 // NewTable registers a table with the unit.
@@ -73,15 +77,20 @@ func (t *Table[K, R]) Get(ctx context.Context, tx *Tx, k K) (R, bool, error) {
 	return c.val, c.exists, nil
 }
 
-// Put sets the row with key k.
-func (t *Table[K, R]) Put(ctx context.Context, tx *Tx, k K, r R) error {
-	c, err := t.entry(ctx, tx, k)
-	if err != nil {
-		return err
+// Put sets the row with key k. It reads nothing: the row is replaced whole
+// and Save is an upsert, so whether the database holds one does not matter.
+// (Most Puts are of new rows: an order placed, an offer made, a queue
+// change; reading each first was a query per row that never found one.)
+func (t *Table[K, R]) Put(_ context.Context, _ *Tx, k K, r R) error {
+	c := t.cachedEntry(k)
+	if c == nil {
+		// stored: the database may hold the row, so a Delete later in the
+		// batch still deletes it.
+		c = t.add(k, &cached[R]{stored: !t.u.authoritative, unknown: !t.u.authoritative})
 	}
 	t.remember(k, c)
 	t.markDirty(k, c)
-	c.val, c.exists = r, true
+	c.val, c.exists, c.unknown = r, true, false
 	return nil
 }
 
@@ -107,11 +116,7 @@ func (t *Table[K, R]) Delete(ctx context.Context, tx *Tx, k K) error {
 // entry returns the cached row, loading it unless the unit is authoritative
 // (the table was created empty by this unit and every row is in memory).
 func (t *Table[K, R]) entry(ctx context.Context, tx *Tx, k K) (*cached[R], error) {
-	if t.last != nil && t.lastK == k {
-		return t.last, nil
-	}
-	if c, ok := t.rows[k]; ok {
-		t.lastK, t.last = k, c
+	if c := t.cachedEntry(k); c != nil {
 		return c, nil
 	}
 	c := &cached[R]{}
@@ -122,10 +127,27 @@ func (t *Table[K, R]) entry(ctx context.Context, tx *Tx, k K) (*cached[R], error
 		}
 		c.val, c.exists, c.stored = v, found, found
 	}
+	return t.add(k, c), nil
+}
+
+// cachedEntry returns the cached row of k, or nil.
+func (t *Table[K, R]) cachedEntry(k K) *cached[R] {
+	if t.last != nil && t.lastK == k {
+		return t.last
+	}
+	c, ok := t.rows[k]
+	if ok {
+		t.lastK, t.last = k, c
+	}
+	return c
+}
+
+// add caches c as k's row.
+func (t *Table[K, R]) add(k K, c *cached[R]) *cached[R] {
 	t.rows[k] = c
 	t.u.size++
 	t.lastK, t.last = k, c
-	return c, nil
+	return c
 }
 
 func (t *Table[K, R]) markDirty(k K, c *cached[R]) {
@@ -150,7 +172,17 @@ func (t *Table[K, R]) remember(k K, c *cached[R]) {
 func (t *Table[K, R]) rollback() {
 	for i := len(t.undo) - 1; i >= 0; i-- {
 		e := t.undo[i]
-		if c, ok := t.rows[e.k]; ok {
+		c, ok := t.rows[e.k]
+		switch {
+		case !ok:
+		case e.saved.unknown:
+			// A blind Put made the entry: forget it, as if never cached.
+			delete(t.rows, e.k)
+			t.u.size--
+			if t.last == c {
+				t.last = nil
+			}
+		default:
 			*c = e.saved
 		}
 	}
