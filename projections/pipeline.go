@@ -201,6 +201,9 @@ func (p *Pipeline) Run(ctx context.Context) (err error) {
 		return fmt.Errorf("pipeline: %w", err)
 	}
 	defer source.Close()
+	for _, name := range p.order {
+		p.runners[name].rewindSource = func() { source.Rewind(name) }
+	}
 
 	router, err := message.NewRouter(message.RouterConfig{CloseTimeout: 30 * time.Second}, p.cfg.Logger)
 	if err != nil {

@@ -30,7 +30,9 @@ func TestRebuildDuringLiveAppendsLosesNothing(t *testing.T) {
 
 		stop := make(chan struct{})
 		appended := make(chan eventstore.Position, 1)
+		started := make(chan struct{})
 		go func() {
+			defer close(started) // also when the first append failed
 			var last eventstore.Position
 			for i := 0; ; i++ {
 				select {
@@ -47,9 +49,13 @@ func TestRebuildDuringLiveAppendsLosesNothing(t *testing.T) {
 					return
 				}
 				last = res.Position
+				if i == 0 {
+					started <- struct{}{}
+				}
 				time.Sleep(200 * time.Microsecond)
 			}
 		}()
+		<-started // the rebuilds overlap live appends
 		for range 3 {
 			if _, err := p.Rebuild(context.Background(), nil, "tally_a"); err != nil {
 				t.Fatal(err)

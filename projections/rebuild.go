@@ -532,8 +532,25 @@ func (rb *rebuild) progress(done bool) {
 
 // Rebuild rebuilds the pipeline's projections (all when none is named) while
 // it runs; see the package-level Rebuild.
+//
+// Once the swap committed, the rebuilt projections' runners drop what they
+// hold (an open batch, cached rows of the old tables, the position they had
+// committed) and follow the log from the new checkpoint at once, rather
+// than when a commit of theirs finds the checkpoint moved: the log may be
+// quiet, and with no commit to come they would not move again.
 func (p *Pipeline) Rebuild(ctx context.Context, progress func(Progress), only ...string) (RebuildResult, error) {
-	return Rebuild(ctx, p.store, p.views, RebuildConfig{
+	res, err := Rebuild(ctx, p.store, p.views, RebuildConfig{
 		Projections: slices.Clone(p.cfg.Projections), Decode: p.cfg.Decode, Progress: progress,
 	}, only...)
+	p.mu.Lock()
+	running := p.running
+	p.mu.Unlock()
+	if err == nil && running {
+		for _, name := range res.Projections {
+			if r, ok := p.runners[name]; ok {
+				r.rebased(ctx)
+			}
+		}
+	}
+	return res, err
 }

@@ -69,12 +69,17 @@ type runner struct {
 	// rewind: a batch was lost outside a handler call (the timer's commit
 	// failed); the next message is refused so the source redelivers from
 	// the committed checkpoint.
-	rewind     bool
-	count      int
-	batchStart time.Time
-	lingering  bool // a linger commit is requested for the open batch
-	lingerReq  chan struct{}
-	lastEvent  time.Time
+	rewind bool
+	// rewindSource asks the source to redeliver from the committed
+	// checkpoint at once: after a timed commit failed no message may come
+	// to be refused (the log may be quiet), and the lost events would wait
+	// for the next append. Set by the Pipeline; nil in tests of a runner.
+	rewindSource func()
+	count        int
+	batchStart   time.Time
+	lingering    bool // a linger commit is requested for the open batch
+	lingerReq    chan struct{}
+	lastEvent    time.Time
 	// created are the store's commit times of the open batch's live
 	// events, observed into the event-lag histogram when it commits.
 	created []time.Time
@@ -308,7 +313,7 @@ func (r *runner) lingerDue() (due time.Time, ok bool) {
 		return due, true
 	}
 	if err := r.flush(); err != nil {
-		r.rewind = true
+		r.lost()
 	}
 	return time.Time{}, false
 }
@@ -323,8 +328,33 @@ func (r *runner) flushDue() {
 		return
 	}
 	if err := r.flush(); err != nil {
-		r.rewind = true
+		r.lost()
 	}
+}
+
+// lost handles a batch lost outside a handler call: the next message is
+// refused, and the source is asked to redeliver even if none comes.
+func (r *runner) lost() {
+	r.rewind = true
+	if r.rewindSource != nil {
+		r.rewindSource()
+	}
+}
+
+// rebased follows a rebuild that swapped the projection's tables: the open
+// batch and the cached rows belong to the old tables, and the projection
+// now stands at the checkpoint the rebuild wrote.
+func (r *runner) rebased(ctx context.Context) {
+	r.work.Lock()
+	defer r.work.Unlock()
+	cp, err := r.views.Checkpoint(ctx, r.def.Name)
+	if err == nil {
+		r.drop(eventstore.Position(cp))
+		r.setCommitted(eventstore.Position(cp))
+	}
+	// Without the checkpoint the next commit finds it moved; either way
+	// the source redelivers from it.
+	r.lost()
 }
 
 // flushNow commits the open batch, outside a handler call.

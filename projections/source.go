@@ -78,10 +78,11 @@ type Source struct {
 	store eventstore.Store
 	cfg   SourceConfig
 
-	mu     sync.Mutex
-	closed bool
-	done   chan struct{}
-	wg     sync.WaitGroup
+	mu      sync.Mutex
+	closed  bool
+	done    chan struct{}
+	wg      sync.WaitGroup
+	rewinds map[string]chan struct{} // by topic: see Rewind
 }
 
 var _ message.Subscriber = (*Source)(nil)
@@ -95,7 +96,7 @@ func NewSource(store eventstore.Store, cfg SourceConfig) (*Source, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Source{store: store, cfg: cfg, done: make(chan struct{})}, nil
+	return &Source{store: store, cfg: cfg, done: make(chan struct{}), rewinds: map[string]chan struct{}{}}, nil
 }
 
 // Subscribe starts delivering the log after StartFrom(topic). The channel is
@@ -111,6 +112,11 @@ func (s *Source) Subscribe(ctx context.Context, topic string) (<-chan *message.M
 		return nil, fmt.Errorf("source: start position of %q: %w", topic, err)
 	}
 	out := make(chan *message.Message)
+	rewind, ok := s.rewinds[topic]
+	if !ok {
+		rewind = make(chan struct{}, 1)
+		s.rewinds[topic] = rewind
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	s.wg.Add(1)
 	go func() {
@@ -123,9 +129,26 @@ func (s *Source) Subscribe(ctx context.Context, topic string) (<-chan *message.M
 		defer s.wg.Done()
 		defer close(out)
 		defer cancel()
-		s.deliver(ctx, topic, from, out)
+		s.deliver(ctx, topic, from, out, rewind)
 	}()
 	return out, nil
+}
+
+// Rewind makes topic's subscription resume after StartFrom(topic), as after
+// a Nack, even though no message is in flight: a consumer that lost work it
+// had acked (a timed commit failed) is otherwise redelivered nothing until
+// the log grows. Unknown topics are ignored.
+func (s *Source) Rewind(topic string) {
+	s.mu.Lock()
+	ch := s.rewinds[topic]
+	s.mu.Unlock()
+	if ch == nil {
+		return
+	}
+	select {
+	case ch <- struct{}{}:
+	default: // a rewind is pending already
+	}
 }
 
 // Close ends every subscription and waits for their goroutines.
@@ -147,11 +170,11 @@ type recvResult struct {
 
 // deliver runs subscriptions for one topic until ctx ends, resubscribing after
 // drops and nacks.
-func (s *Source) deliver(ctx context.Context, topic string, from eventstore.Position, out chan<- *message.Message) {
+func (s *Source) deliver(ctx context.Context, topic string, from eventstore.Position, out chan<- *message.Message, rewind <-chan struct{}) {
 	backoff := s.cfg.MinBackoff
 	fields := watermill.LogFields{"topic": topic}
 	for ctx.Err() == nil {
-		next, nacked, err := s.runOnce(ctx, topic, from, out)
+		next, nacked, err := s.runOnce(ctx, topic, from, out, rewind)
 		if ctx.Err() != nil {
 			return
 		}
@@ -183,7 +206,7 @@ func (s *Source) deliver(ctx context.Context, topic string, from eventstore.Posi
 // runOnce runs one store subscription from the exclusive position from. It
 // returns the position after which to resume, whether a message was nacked,
 // and the error that ended it.
-func (s *Source) runOnce(ctx context.Context, topic string, from eventstore.Position, out chan<- *message.Message) (eventstore.Position, bool, error) {
+func (s *Source) runOnce(ctx context.Context, topic string, from eventstore.Position, out chan<- *message.Message, rewind <-chan struct{}) (eventstore.Position, bool, error) {
 	subCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	sub, err := s.store.SubscribeAll(subCtx, eventstore.SubscribeOptions{From: from})
@@ -219,6 +242,8 @@ func (s *Source) runOnce(ctx context.Context, topic string, from eventstore.Posi
 		var r recvResult
 		select {
 		case r = <-buf:
+		case <-rewind:
+			return last, true, nil
 		case <-ctx.Done():
 			return last, false, ctx.Err()
 		}
