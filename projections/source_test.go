@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill/message"
 
 	"github.com/paidan/paidan/eventstore"
 	"github.com/paidan/paidan/projections"
@@ -123,5 +126,56 @@ func TestSourceNackRestartsFromStartFrom(t *testing.T) {
 	want := []eventstore.Position{4, 5, 6, 6, 7, 8}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("positions delivered %v, expected %v (after a nack, resume after the committed 5)", got, want)
+	}
+}
+
+// TestSourceRewindWithNothingInFlight: every message acked and the log
+// quiet, a Rewind still redelivers everything after StartFrom.
+func TestSourceRewindWithNothingInFlight(t *testing.T) {
+	mem := newMemstore(t)
+	appendEvents(t, mem, 4, 2, "Tick")
+	var committed atomic.Uint64
+	src, err := projections.NewSource(mem, projections.SourceConfig{
+		StartFrom: func(context.Context, string) (eventstore.Position, error) {
+			return eventstore.Position(committed.Load()), nil
+		},
+		MinBackoff: 1, MaxBackoff: 2,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	msgs, err := src.Subscribe(ctx, "topic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []eventstore.Position
+	for len(got) < 6 {
+		var msg *message.Message
+		select {
+		case msg = <-msgs:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("positions delivered %v, then nothing for 10s", got)
+		}
+		kind := msg.Metadata.Get(projections.KeyKind)
+		msg.Ack()
+		switch kind {
+		case projections.KindEvent:
+			p, _ := projections.MessagePosition(msg)
+			got = append(got, p)
+		case projections.KindCaughtUp:
+			if len(got) == 4 {
+				// Everything acked, nothing more to come: the consumer
+				// lost what came after 2.
+				committed.Store(2)
+				src.Rewind("topic")
+			}
+		}
+	}
+	want := []eventstore.Position{1, 2, 3, 4, 3, 4}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("positions delivered %v, expected %v (after a rewind, resume after the committed 2)", got, want)
 	}
 }
