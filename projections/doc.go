@@ -41,7 +41,11 @@
 // Rebuild replays the log into fresh tables beside the live ones, applying
 // the same model code to ReadAll pages in large transactions (written on a
 // second goroutine while the next batch is applied), indexes them, and swaps
-// them in with the checkpoints in one transaction.
+// them in with the checkpoints in one transaction. A pipeline running in the
+// same process is told: the rebuilt projections drop their open batches and
+// cached rows and follow the log from the new checkpoint at once. Any other
+// live writer finds the checkpoint moved when it next commits, drops that
+// batch, and its source redelivers from the new checkpoint.
 //
 // # Freshness
 //
