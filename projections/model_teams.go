@@ -25,6 +25,12 @@ type teamRow struct {
 	CancelledTotal                    int64
 	Ratings, GoodRatings, StarsSum    int64
 	RegisteredAt, UpdatedAt, Position int64
+	// placed: Station or Institute may differ from the stored row (a new
+	// team, or one moved), so Save rewrites them. Otherwise Save leaves
+	// them out of the update: SQLite rewrites an index whose columns an
+	// UPDATE sets, equal or not, and a team's counters change with every
+	// offer, answer and rating while its station almost never does.
+	placed bool
 }
 
 const teamColumns = `name, station_id, institute_id, skills, capacity, active, offered, accepted, load,
@@ -106,10 +112,14 @@ func newTeamsModel(u *Unit) Model {
 				return r, found, err
 			},
 			Save: func(ctx context.Context, tx *Tx, id string, r teamRow) error {
+				place := ""
+				if r.placed {
+					place = "station_id = excluded.station_id, institute_id = excluded.institute_id,"
+				}
 				return tx.Exec(ctx, `INSERT INTO {teams} (team_id, `+teamColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
 					$9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
-					ON CONFLICT (team_id) DO UPDATE SET name = excluded.name, station_id = excluded.station_id,
-					institute_id = excluded.institute_id, skills = excluded.skills, capacity = excluded.capacity,
+					ON CONFLICT (team_id) DO UPDATE SET name = excluded.name, `+place+`
+					skills = excluded.skills, capacity = excluded.capacity,
 					active = excluded.active, offered = excluded.offered, accepted = excluded.accepted, load = excluded.load,
 					offers_total = excluded.offers_total, accepted_total = excluded.accepted_total,
 					declined_total = excluded.declined_total, expired_total = excluded.expired_total,
@@ -210,9 +220,12 @@ func (m *teamsModel) Apply(ctx context.Context, tx *Tx, ev *Event) error {
 
 // profile applies a team event's full profile; active < 0 keeps the state.
 func (m *teamsModel) profile(ctx context.Context, tx *Tx, ev *Event, id string, p domain.TeamProfile, active, registered, at int64) error {
-	r, _, err := m.teams.Get(ctx, tx, id)
+	r, found, err := m.teams.Get(ctx, tx, id)
 	if err != nil {
 		return err
+	}
+	if !found || r.Station != p.StationID || r.Institute != p.InstituteID {
+		r.placed = true // stays set while the row is cached: harmless
 	}
 	r.Name, r.Station, r.Institute, r.Skills, r.Capacity = p.Name, p.StationID, p.InstituteID, skillsText(p.Skills), int64(p.Capacity)
 	if active >= 0 {
