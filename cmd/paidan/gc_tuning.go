@@ -17,9 +17,10 @@ import (
 // generation included).
 //
 // The server allocates per request and per event, and at 100 the collector
-// ran often over a small live heap: 7-9 % of the CPU under bench e2e. At 400
-// (bench e2e --rate 0, two paired runs) throughput rose 7-20 % for about
-// twice the resident memory (about 200 -> 400 MB under that load).
+// ran often over a small live heap: 7-9 % of the CPU under bench e2e (3.7 %
+// at 400). With GOGC=400, bench e2e --rate 0 did 7 % more commands/s in one
+// paired run and 23 % in another, for about twice the resident memory (about
+// 200 -> 400 MB under that load).
 const gcTarget = 400
 
 // tuneGC applies gcTarget unless GOGC is set, and a soft memory limit of
