@@ -202,7 +202,10 @@ func (p *Pipeline) Run(ctx context.Context) (err error) {
 	}
 	defer source.Close()
 	for _, name := range p.order {
-		p.runners[name].rewindSource = func() { source.Rewind(name) }
+		r := p.runners[name]
+		r.work.Lock() // a Rebuild may already be rebasing it
+		r.rewindSource = func() { source.Rewind(name) }
+		r.work.Unlock()
 	}
 
 	router, err := message.NewRouter(message.RouterConfig{CloseTimeout: 30 * time.Second}, p.cfg.Logger)

@@ -73,7 +73,7 @@ type runner struct {
 	// rewindSource asks the source to redeliver from the committed
 	// checkpoint at once: after a timed commit failed no message may come
 	// to be refused (the log may be quiet), and the lost events would wait
-	// for the next append. Set by the Pipeline; nil in tests of a runner.
+	// for the next append. Set by the Pipeline under work; nil until then.
 	rewindSource func()
 	count        int
 	batchStart   time.Time

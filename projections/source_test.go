@@ -86,11 +86,10 @@ func TestSourceResumesAfterDropsWithoutGapOrDuplicate(t *testing.T) {
 	}
 }
 
-func TestSourceNackRestartsFromStartFrom(t *testing.T) {
-	mem := newMemstore(t)
-	appendEvents(t, mem, 10, 2, "Tick")
-	var committed atomic.Uint64
-	committed.Store(3)
+// committedSource subscribes to "topic" on a Source over mem that resumes
+// after *committed, as a projection resumes after its checkpoint.
+func committedSource(t *testing.T, mem eventstore.Store, committed *atomic.Uint64) (*projections.Source, <-chan *message.Message) {
+	t.Helper()
 	src, err := projections.NewSource(mem, projections.SourceConfig{
 		StartFrom: func(context.Context, string) (eventstore.Position, error) {
 			return eventstore.Position(committed.Load()), nil
@@ -100,13 +99,22 @@ func TestSourceNackRestartsFromStartFrom(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer src.Close()
+	t.Cleanup(func() { src.Close() })
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	t.Cleanup(cancel)
 	msgs, err := src.Subscribe(ctx, "topic")
 	if err != nil {
 		t.Fatal(err)
 	}
+	return src, msgs
+}
+
+func TestSourceNackRestartsFromStartFrom(t *testing.T) {
+	mem := newMemstore(t)
+	appendEvents(t, mem, 10, 2, "Tick")
+	var committed atomic.Uint64
+	committed.Store(3)
+	_, msgs := committedSource(t, mem, &committed)
 	var got []eventstore.Position
 	for len(got) < 6 {
 		msg := <-msgs
@@ -135,22 +143,7 @@ func TestSourceRewindWithNothingInFlight(t *testing.T) {
 	mem := newMemstore(t)
 	appendEvents(t, mem, 4, 2, "Tick")
 	var committed atomic.Uint64
-	src, err := projections.NewSource(mem, projections.SourceConfig{
-		StartFrom: func(context.Context, string) (eventstore.Position, error) {
-			return eventstore.Position(committed.Load()), nil
-		},
-		MinBackoff: 1, MaxBackoff: 2,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	msgs, err := src.Subscribe(ctx, "topic")
-	if err != nil {
-		t.Fatal(err)
-	}
+	src, msgs := committedSource(t, mem, &committed)
 	var got []eventstore.Position
 	for len(got) < 6 {
 		var msg *message.Message

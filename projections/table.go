@@ -46,18 +46,17 @@ type Table[K comparable, R any] struct {
 type undoEntry[K comparable, R any] struct {
 	k     K
 	saved cached[R]
+	// forget: a Put of an uncached row made the entry, so what the row
+	// was is not known; undoing forgets it and the next access reads it.
+	forget bool
 }
 
 type cached[R any] struct {
 	val    R
 	exists bool
-	stored bool // the database holds the row (as loaded or last flushed), or may
-	// unknown: the entry was created by a blind Put (saved only in undo
-	// entries: the row before that Put is not known, and undoing the Put
-	// forgets the entry so the next access reads the database)
-	unknown bool
-	dirty   bool
-	seq     uint64 // the event that last recorded an undo entry for this row
+	stored bool // the database holds (or, after a Put unread, may hold) the row
+	dirty  bool
+	seq    uint64 // the event that last recorded an undo entry for this row
 }
 
 // NewTable registers a table with the unit.
@@ -83,14 +82,19 @@ func (t *Table[K, R]) Get(ctx context.Context, tx *Tx, k K) (R, bool, error) {
 // change; reading each first was a query per row that never found one.)
 func (t *Table[K, R]) Put(_ context.Context, _ *Tx, k K, r R) error {
 	c := t.cachedEntry(k)
+	unread := c == nil && !t.u.authoritative
 	if c == nil {
 		// stored: the database may hold the row, so a Delete later in the
-		// batch still deletes it.
-		c = t.add(k, &cached[R]{stored: !t.u.authoritative, unknown: !t.u.authoritative})
+		// batch still deletes it. (An authoritative unit holds every row.)
+		c = t.add(k, &cached[R]{stored: unread})
 	}
+	n := len(t.undo)
 	t.remember(k, c)
+	if unread && len(t.undo) > n {
+		t.undo[n].forget = true
+	}
 	t.markDirty(k, c)
-	c.val, c.exists, c.unknown = r, true, false
+	c.val, c.exists = r, true
 	return nil
 }
 
@@ -165,7 +169,7 @@ func (t *Table[K, R]) remember(k K, c *cached[R]) {
 	if len(t.undo) == 0 {
 		t.u.touched = append(t.u.touched, t)
 	}
-	t.undo = append(t.undo, undoEntry[K, R]{k, *c})
+	t.undo = append(t.undo, undoEntry[K, R]{k: k, saved: *c})
 }
 
 // rollback restores the rows the current event changed, newest first.
@@ -175,7 +179,7 @@ func (t *Table[K, R]) rollback() {
 		c, ok := t.rows[e.k]
 		switch {
 		case !ok:
-		case e.saved.unknown:
+		case e.forget:
 			// A blind Put made the entry: forget it, as if never cached.
 			delete(t.rows, e.k)
 			t.u.size--
