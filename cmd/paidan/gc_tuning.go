@@ -17,8 +17,8 @@ import (
 // generation included).
 //
 // The server allocates per request and per event, and at 100 the collector
-// ran often over a small live heap: 7-9 % of the CPU under bench e2e (3.7 %
-// at 400). With GOGC=400, bench e2e --rate 0 did 7 % more commands/s in one
+// ran often over a small live heap: its background workers took 7.4 % of
+// the CPU under bench e2e (3.9 % at 400; README has the command). With GOGC=400, bench e2e --rate 0 did 7 % more commands/s in one
 // paired run and 23 % in another, for about twice the resident memory (about
 // 200 -> 400 MB under that load).
 const gcTarget = 400
