@@ -1,6 +1,9 @@
 package api
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -108,6 +111,19 @@ func commandEnvelope(c echo.Context) (app.Envelope, error) {
 		return app.Envelope{}, err
 	}
 	return app.Envelope{Actor: actor, CorrelationID: RequestID(c), IdempotencyKey: key, IfMatch: ifMatch}, nil
+}
+
+// fingerprint digests a command's decoded body, for Envelope.Fingerprint.
+// The decoded value, not the bytes: json.Marshal writes a struct's fields in
+// their declared order, so a retry that spaces or orders its JSON otherwise
+// has the same fingerprint, and an omitted optional body is the same as {}.
+func fingerprint(body any) string {
+	b, err := json.Marshal(body)
+	if err != nil {
+		return "" // not for these plain structs; no check rather than a false refusal
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
 }
 
 // parseIfMatch reads If-Match: "<revision>" as ETags carry it (a bare number

@@ -47,6 +47,7 @@ const (
 	CodePayloadTooLarge    = "payload_too_large"
 	CodeUnsupportedMedia   = "unsupported_media_type"
 	CodeInvalidField       = "invalid_field"
+	CodeIdempotencyReused  = "idempotency_key_reused"
 	CodeRateLimited        = "rate_limited"
 	CodeStoreUnavailable   = "store_unavailable"
 	CodeUnavailable        = "unavailable"
@@ -101,6 +102,8 @@ func Classify(err error) Problem {
 		return Problem{http.StatusPreconditionFailed, CodePreconditionFailed, err.Error(), ""}
 	case errors.Is(err, ErrRateLimited):
 		return Problem{http.StatusTooManyRequests, CodeRateLimited, err.Error(), ""}
+	case errors.Is(err, app.ErrIdempotencyKeyReused):
+		return Problem{http.StatusUnprocessableEntity, CodeIdempotencyReused, err.Error(), ""}
 	case errors.As(err, &invalid):
 		return Problem{http.StatusUnprocessableEntity, CodeInvalidField, err.Error(), invalid.Field}
 	case errors.Is(err, domain.ErrInvalid):

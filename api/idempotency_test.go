@@ -151,3 +151,73 @@ func TestIfMatch(t *testing.T) {
 		t.Fatalf("cancel with the current revision: %d %s", rec.Code, rec.Body)
 	}
 }
+
+// TestIdempotencyKeyReusedWithOtherParameters: a request with the key of an
+// earlier one but other parameters is refused with 422 and appends nothing,
+// also by a server that has just started (the fingerprint is read from the
+// stored events); the same parameters spelled differently are a retry.
+func TestIdempotencyKeyReusedWithOtherParameters(t *testing.T) {
+	h := newCmdHarness(t)
+	st := h.station(0).ID
+	team := h.registerTeam(st, 3, "errand")
+	other := h.registerTeam(st, 3, "errand")
+	key := map[string]string{"Idempotency-Key": "reused-key-1"}
+	place := req{method: http.MethodPost, path: api.APIPrefix + "/orders", as: &residentA, body: placeBody(st), header: key}
+	first := h.send(place)
+	if first.Code != http.StatusCreated {
+		t.Fatalf("place: %d %s", first.Code, first.Body)
+	}
+	var placed struct {
+		OrderID string `json:"order_id"`
+	}
+	_ = json.Unmarshal(first.Body.Bytes(), &placed)
+
+	refused := func(t *testing.T, h *cmdHarness, r req) {
+		t.Helper()
+		before := h.head()
+		rec := h.send(r)
+		var got struct {
+			Error struct{ Code, Message string } `json:"error"`
+		}
+		_ = json.Unmarshal(rec.Body.Bytes(), &got)
+		if rec.Code != http.StatusUnprocessableEntity || got.Error.Code != api.CodeIdempotencyReused {
+			t.Fatalf("reused key: %d %s; want 422 %s", rec.Code, rec.Body, api.CodeIdempotencyReused)
+		}
+		if h.head() != before {
+			t.Fatalf("reused key appended: head %d → %d", before, h.head())
+		}
+	}
+	changed := place
+	changed.body = fmt.Sprintf(`{"category":"errand","title":"买菜","details":"请帮忙买一周的菜","station_id":%q,"contact":"138-0000-0000"}`, st)
+	t.Run("place with another title", func(t *testing.T) { refused(t, h, changed) })
+
+	respelled := place
+	respelled.body = fmt.Sprintf(`{ "contact":"138-0000-0000", "station_id":%q, "details":"请帮忙到社区医院取降压药", "title":"取药", "category":"errand" }`, st)
+	t.Run("the same parameters spelled otherwise", func(t *testing.T) {
+		again := h.send(respelled)
+		if again.Code != first.Code || !bytes.Equal(again.Body.Bytes(), first.Body.Bytes()) ||
+			again.Header().Get(api.HeaderIdempotentReplayed) != "true" {
+			t.Fatalf("respelled retry: %d %s; want the first answer %d %s, replayed", again.Code, again.Body, first.Code, first.Body)
+		}
+	})
+
+	dkey := map[string]string{"Idempotency-Key": "reused-key-2"}
+	dispatch := req{method: http.MethodPost, path: orderPath(placed.OrderID, "dispatch"), as: &coordinator,
+		body: fmt.Sprintf(`{"team_id":%q}`, team), header: dkey}
+	if rec := h.send(dispatch); rec.Code != http.StatusOK {
+		t.Fatalf("dispatch: %d %s", rec.Code, rec.Body)
+	}
+	toOther := dispatch
+	toOther.body = fmt.Sprintf(`{"team_id":%q}`, other)
+	t.Run("dispatch to another team", func(t *testing.T) { refused(t, h, toOther) })
+
+	t.Run("after a restart", func(t *testing.T) {
+		restarted := newCmdHarnessOn(t, h.store)
+		refused(t, restarted, changed)
+		refused(t, restarted, toOther)
+		again := restarted.send(place)
+		if again.Code != first.Code || !bytes.Equal(again.Body.Bytes(), first.Body.Bytes()) {
+			t.Fatalf("retry after a restart: %d %s; want the first answer %d %s", again.Code, again.Body, first.Code, first.Body)
+		}
+	})
+}

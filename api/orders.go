@@ -70,6 +70,7 @@ func (r *CommandRoutes) placeOrder(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	env.Fingerprint = fingerprint(body)
 	res, err := r.cmds.PlaceOrder(c.Request().Context(), app.PlaceOrder{Envelope: env,
 		Category: domain.Category(body.Category), Title: body.Title, Details: body.Details,
 		StationID: body.StationID, Contact: body.Contact})
@@ -90,6 +91,7 @@ func (r *CommandRoutes) dispatchOrder(c echo.Context) error {
 	if err := BindOptional(c, &body); err != nil {
 		return err
 	}
+	env.Fingerprint = fingerprint(body)
 	res, err := r.cmds.DispatchOrder(c.Request().Context(), app.DispatchOrder{Envelope: env, OrderID: id, TeamID: body.TeamID})
 	if err != nil {
 		return commandError(err)
@@ -123,6 +125,7 @@ func (r *CommandRoutes) declineOffer(c echo.Context) error {
 	if err := BindOptional(c, &body); err != nil {
 		return err
 	}
+	env.Fingerprint = fingerprint(body)
 	res, err := r.cmds.DeclineOffer(c.Request().Context(), app.DeclineOffer{Envelope: env, OrderID: id, Reason: body.Reason})
 	return respondOrder(c, http.StatusOK, res, err)
 }
@@ -151,6 +154,7 @@ func (r *CommandRoutes) completeOrder(c echo.Context) error {
 	if err := Bind(c, &body); err != nil {
 		return err
 	}
+	env.Fingerprint = fingerprint(body)
 	res, err := r.cmds.CompleteOrder(c.Request().Context(), app.CompleteOrder{Envelope: env, OrderID: id,
 		VolunteerHours: body.VolunteerHours, Notes: body.Notes})
 	return respondOrder(c, http.StatusOK, res, err)
@@ -167,6 +171,7 @@ func (r *CommandRoutes) rateOrder(c echo.Context) error {
 	if err := Bind(c, &body); err != nil {
 		return err
 	}
+	env.Fingerprint = fingerprint(body)
 	res, err := r.cmds.RateOrder(c.Request().Context(), app.RateOrder{Envelope: env, OrderID: id,
 		Stars: body.Stars, Comment: body.Comment})
 	return respondOrder(c, http.StatusOK, res, err)
@@ -183,6 +188,7 @@ func (r *CommandRoutes) cancelOrder(c echo.Context) error {
 	if err := BindOptional(c, &body); err != nil {
 		return err
 	}
+	env.Fingerprint = fingerprint(body)
 	res, err := r.cmds.CancelOrder(c.Request().Context(), app.CancelOrder{Envelope: env, OrderID: id, Reason: body.Reason})
 	return respondOrder(c, http.StatusOK, res, err)
 }

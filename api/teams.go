@@ -32,6 +32,7 @@ func (r *CommandRoutes) registerTeam(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	env.Fingerprint = fingerprint(body)
 	skills := make([]domain.Category, len(body.Skills))
 	for i, s := range body.Skills {
 		skills[i] = domain.Category(s)

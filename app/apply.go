@@ -37,8 +37,10 @@ type outcome struct {
 	revision uint64
 	position eventstore.Position
 	// replayed says the events were appended by an earlier request with the
-	// same idempotency key and this one appended nothing.
+	// same idempotency key and this one appended nothing; by is that
+	// request's cause (nil when unknown).
 	replayed bool
+	by       *cause
 }
 
 // apply runs the read → decide → append loop of one command. The stream
@@ -135,7 +137,7 @@ func (c *Commands) apply(ctx context.Context, ch change) (outcome, error) {
 			return outcome{}, fmt.Errorf("append %d events to %s: %w", len(events), ch.stream, err)
 		}
 		mine := &proposal{data: data, events: events,
-			cause: &cause{id: causation, subject: ch.env.Actor.Subject, role: ch.env.Actor.Role}}
+			cause: &cause{id: causation, subject: ch.env.Actor.Subject, role: ch.env.Actor.Role, fingerprint: ch.env.Fingerprint}}
 		return c.appended(ctx, ch, l, mine, res), nil
 	}
 	return outcome{}, fmt.Errorf("%s: other writers changed %s before each of %d attempts could append: %w",
@@ -150,6 +152,9 @@ func (c *Commands) judge(ctx context.Context, ch change, l loaded) ([]domain.Eve
 	// moved on by the first request's own events, so If-Match and the
 	// decision would both refuse it.
 	if out, ok := replay(l, ch.ids, 0); ok {
+		if err := ch.sameRequest(out); err != nil {
+			return nil, outcome{}, err
+		}
 		return nil, out, nil
 	}
 	if m := ch.env.IfMatch; m != nil && len(l.records) > 0 && l.next()-1 != *m {
@@ -246,6 +251,7 @@ func replay(l loaded, x ids, from int) (outcome, bool) {
 		}
 		last := l.records[i+n-1]
 		return outcome{
+			by:       l.records[i].cause,
 			history:  l.history[: i+n : i+n],
 			events:   l.history[i : i+n : i+n],
 			revision: last.revision,
@@ -254,6 +260,17 @@ func replay(l loaded, x ids, from int) (outcome, bool) {
 		}, true
 	}
 	return outcome{}, false
+}
+
+// sameRequest refuses a replay for a request whose parameters differ from
+// those of the request that appended the events, when both are known.
+func (ch change) sameRequest(out outcome) error {
+	fp := ch.env.Fingerprint
+	if fp == "" || out.by == nil || out.by.fingerprint == "" || out.by.fingerprint == fp {
+		return nil
+	}
+	return fmt.Errorf("%w: %s on %s: Idempotency-Key %q was first used with other parameters (revision %d holds that request's result); send a new key for a new request",
+		ErrIdempotencyKeyReused, ch.command, ch.stream, ch.env.IdempotencyKey, out.revision)
 }
 
 // encode turns the command's events into the store's form, with their ids
@@ -265,7 +282,11 @@ func (c *Commands) encode(events []domain.Event, ch change, correlation, causati
 		if err != nil {
 			return nil, err
 		}
-		meta, err := domain.NewMetadata(typ, ch.env.Actor, correlation, causation, ch.env.IdempotencyKey).Marshal()
+		m := domain.NewMetadata(typ, ch.env.Actor, correlation, causation, ch.env.IdempotencyKey)
+		if ch.env.IdempotencyKey != "" {
+			m.RequestFingerprint = ch.env.Fingerprint
+		}
+		meta, err := m.Marshal()
 		if err != nil {
 			return nil, fmt.Errorf("metadata of %s: %w", typ, err)
 		}

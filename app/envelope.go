@@ -27,6 +27,10 @@ type Envelope struct {
 	// ASCII, at most MaxIdempotencyKeyLength bytes. Process managers set it
 	// from the triggering event's id so a redelivered trigger is absorbed.
 	IdempotencyKey string
+	// Fingerprint digests the command's parameters (RequestFingerprint);
+	// optional. With an IdempotencyKey, a request whose first use stored
+	// another fingerprint fails with ErrIdempotencyKeyReused.
+	Fingerprint string
 	// IfMatch is the revision the client expects the stream's last event to
 	// have; optional. When it differs the command fails with
 	// ErrPreconditionFailed and appends nothing.

@@ -11,6 +11,12 @@ import (
 // domain class; the HTTP layer answers 412.
 var ErrPreconditionFailed = errors.New("precondition failed")
 
+// ErrIdempotencyKeyReused: a request carried the Idempotency-Key of an
+// earlier one (same person, command and order) with other parameters. It is
+// not that request's retry, and answering it with the first result would
+// hide that it was never applied; the HTTP layer answers 422.
+var ErrIdempotencyKeyReused = errors.New("idempotency key reused with other parameters")
+
 // classError is an application error that belongs to one domain error class,
 // so the HTTP layer maps it like the domain's own.
 type classError struct {

@@ -33,9 +33,10 @@ type record struct {
 // cause is what an event's metadata says about where it came from: the
 // causation id and the actor. The events of one append share one.
 type cause struct {
-	id      string
-	subject string
-	role    domain.Role
+	id          string
+	subject     string
+	role        domain.Role
+	fingerprint string // of the request that appended them; "" if unknown
 }
 
 // causeOf reads the cause from stored metadata, sharing prev when it is the
@@ -45,7 +46,7 @@ func causeOf(metadata []byte, prev *cause) *cause {
 	if err != nil {
 		return nil
 	}
-	c := cause{id: m.CausationID, subject: m.ActorSubject, role: m.ActorRole}
+	c := cause{id: m.CausationID, subject: m.ActorSubject, role: m.ActorRole, fingerprint: m.RequestFingerprint}
 	if prev != nil && *prev == c {
 		return prev
 	}

@@ -20,6 +20,10 @@ type Metadata struct {
 	ActorRole    Role   `json:"actor_role"`
 	// IdempotencyKey is the client's Idempotency-Key header, when given.
 	IdempotencyKey string `json:"idempotency_key,omitempty"`
+	// RequestFingerprint digests the parameters of the request that carried
+	// IdempotencyKey, when the caller gave one: a later request with the
+	// same key and other parameters is refused, not answered as its retry.
+	RequestFingerprint string `json:"request_fingerprint,omitempty"`
 	// SchemaVersion is the payload's schema version when written
 	// (SchemaVersion(event type)); informative only: the payload itself says
 	// which version it is.
