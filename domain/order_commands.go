@@ -12,6 +12,11 @@ import (
 // wrapping one of the specific errors (and through it its class); none
 // changes the order. The caller appends the events, then applies them.
 // Times are passed in (now) and recorded in UTC.
+//
+// The command's own values are checked before the order's state: a request
+// that could never succeed is told what is wrong with it (ErrInvalid, 422),
+// not that the order is not ready for it now (ErrConflict, 409), which would
+// send its caller to wait and retry the same bad values.
 
 // NewOrder is a resident's request for a service.
 type NewOrder struct {
@@ -156,11 +161,14 @@ func (o *Order) Accept(by Actor, offerID uuid.UUID, now time.Time) ([]Event, err
 // again and never offered automatically to that team again. A team may
 // decline an offer whose time has passed but that has not been expired yet.
 func (o *Order) Decline(by Actor, offerID uuid.UUID, reason string, now time.Time) ([]Event, error) {
-	off, err := o.answerable(by, offerID)
-	if err != nil {
+	if err := o.exists(); err != nil {
 		return nil, err
 	}
 	if err := checkText("reason", reason, MaxReasonRunes, false); err != nil {
+		return nil, err
+	}
+	off, err := o.answerable(by, offerID)
+	if err != nil {
 		return nil, err
 	}
 	return []Event{OfferDeclined{OrderID: o.id, OfferID: off.ID, TeamID: off.TeamID, By: by.Subject,
@@ -259,17 +267,17 @@ func (o *Order) Complete(by Actor, volunteerHours float64, notes string, now tim
 	if err := o.exists(); err != nil {
 		return nil, err
 	}
-	if o.status != StatusAccepted && o.status != StatusInService {
-		return nil, o.notAcceptedError()
-	}
-	if err := o.assignedTo(by); err != nil {
-		return nil, err
-	}
 	if math.IsNaN(volunteerHours) || volunteerHours <= 0 || volunteerHours > MaxVolunteerHours {
 		return nil, &ValidationError{Field: "volunteer_hours",
 			Reason: fmt.Sprintf("expected more than 0 and at most %d hours, found %g", MaxVolunteerHours, volunteerHours)}
 	}
 	if err := checkText("notes", notes, MaxNotesRunes, false); err != nil {
+		return nil, err
+	}
+	if o.status != StatusAccepted && o.status != StatusInService {
+		return nil, o.notAcceptedError()
+	}
+	if err := o.assignedTo(by); err != nil {
 		return nil, err
 	}
 	return []Event{OrderCompleted{OrderID: o.id, TeamID: o.acceptedTeam, VolunteerHours: volunteerHours,
@@ -286,6 +294,12 @@ func (o *Order) Rate(by Actor, stars int, comment string, now time.Time) ([]Even
 	if by.Role != RoleResident || by.Subject != o.resident {
 		return nil, ErrNotYourOrder
 	}
+	if stars < 1 || stars > 5 {
+		return nil, &ValidationError{Field: "stars", Reason: fmt.Sprintf("expected 1 to 5, found %d", stars)}
+	}
+	if err := checkText("comment", comment, MaxCommentRunes, false); err != nil {
+		return nil, err
+	}
 	switch o.status {
 	case StatusCompleted:
 	case StatusRated:
@@ -294,12 +308,6 @@ func (o *Order) Rate(by Actor, stars int, comment string, now time.Time) ([]Even
 		return nil, ErrAlreadyCancelled
 	default:
 		return nil, fmt.Errorf("%w: status is %s", ErrNotCompleted, o.status)
-	}
-	if stars < 1 || stars > 5 {
-		return nil, &ValidationError{Field: "stars", Reason: fmt.Sprintf("expected 1 to 5, found %d", stars)}
-	}
-	if err := checkText("comment", comment, MaxCommentRunes, false); err != nil {
-		return nil, err
 	}
 	return []Event{OrderRated{OrderID: o.id, TeamID: o.acceptedTeam, Stars: stars, Comment: comment,
 		Category: o.category, StationID: o.station, InstituteID: o.institute, RatedAt: now.UTC()}}, nil
@@ -320,10 +328,10 @@ func (o *Order) Cancel(by Actor, reason string, now time.Time) ([]Event, error) 
 		return nil, fmt.Errorf("%w: cancelling needs the placing resident, a coordinator or an admin, found role %q",
 			ErrRoleNotAllowed, by.Role)
 	}
-	if err := o.closedError(); err != nil {
+	if err := checkText("reason", reason, MaxReasonRunes, false); err != nil {
 		return nil, err
 	}
-	if err := checkText("reason", reason, MaxReasonRunes, false); err != nil {
+	if err := o.closedError(); err != nil {
 		return nil, err
 	}
 	return []Event{OrderCancelled{OrderID: o.id, By: by.Subject, ByRole: by.Role, Reason: reason,

@@ -461,3 +461,47 @@ func TestOrderCommandsNeedAPlacedOrder(t *testing.T) {
 		})
 	}
 }
+
+// TestOrderCommandsCheckValuesBeforeState: values no state could accept are
+// refused as invalid even when the order is not ready for the command, so
+// the caller is not told to wait and retry them.
+func TestOrderCommandsCheckValuesBeforeState(t *testing.T) {
+	rated := append(lifecycle(), domain.OrderRated{OrderID: orderID, TeamID: "team-a", Stars: 5, RatedAt: at(70)})
+	long := strings.Repeat("长", domain.MaxReasonRunes+1)
+	cases := []struct {
+		name    string
+		history []domain.Event
+		run     func(o *domain.Order) error
+		field   string
+	}{
+		{"rate a rated order with 9 stars", rated, func(o *domain.Order) error {
+			_, err := o.Rate(resident, 9, "", at(80))
+			return err
+		}, "stars"},
+		{"rate an open order with 0 stars", []domain.Event{placed()}, func(o *domain.Order) error {
+			_, err := o.Rate(resident, 0, "", at(80))
+			return err
+		}, "stars"},
+		{"complete a placed order with 0 hours", []domain.Event{placed()}, func(o *domain.Order) error {
+			_, err := o.Complete(teamA, 0, "", at(80))
+			return err
+		}, "volunteer_hours"},
+		{"cancel a completed order with an over-long reason", lifecycle(), func(o *domain.Order) error {
+			_, err := o.Cancel(resident, long, at(80))
+			return err
+		}, "reason"},
+		{"decline an accepted offer with an over-long reason", lifecycle()[:3], func(o *domain.Order) error {
+			_, err := o.Decline(teamA, offer1, long, at(80))
+			return err
+		}, "reason"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := c.run(orderAfter(t, c.history...))
+			var invalid *domain.ValidationError
+			if !errors.As(err, &invalid) || invalid.Field != c.field || errors.Is(err, domain.ErrConflict) {
+				t.Fatalf("got %v; want a validation error on %s, not a conflict", err, c.field)
+			}
+		})
+	}
+}
