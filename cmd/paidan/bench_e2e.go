@@ -115,8 +115,14 @@ type e2eResult struct {
 	ReadYourWriteP50Ms     float64            `json:"read_your_write_p50_ms"`
 	ReadYourWriteP99Ms     float64            `json:"read_your_write_p99_ms"`
 	LagStale               int                `json:"lag_stale"`
-	ErrorsByStatus         map[string]int     `json:"errors_by_status"`
-	StreamResets           int                `json:"stream_resets"`
+	// SchedLatency*Ms: while commands are paced, how long goroutines of the
+	// whole process (server and clients) waited for a core once runnable
+	// (the runtime's /sched/latencies:seconds); every event passes several
+	// goroutines on its way into each read model.
+	SchedLatencyP50Ms float64        `json:"sched_latency_p50_ms"`
+	SchedLatencyP99Ms float64        `json:"sched_latency_p99_ms"`
+	ErrorsByStatus    map[string]int `json:"errors_by_status"`
+	StreamResets      int            `json:"stream_resets"`
 	// OfferReadBacks counts orders read because the stream was quiet or
 	// lost changes.
 	OfferReadBacks int     `json:"offer_read_backs"`
@@ -154,6 +160,9 @@ Then, with --rate R > 0, commands are paced at R per second:
       command answered → a read at its min_position answered (HTTP round
       trips and request queueing included), for one command in
       --probe-every
+  sched_latency_p50_ms, sched_latency_p99_ms
+      how long the process's goroutines waited for a core once runnable
+      (the Go runtime's /sched/latencies:seconds over the sample)
 
 The server takes serve's tuning settings from the environment
 (PAIDAN_PROJECTION_LINGER, PAIDAN_CACHE_STREAMS, PAIDAN_VIEWS_DSN, …); the
@@ -215,6 +224,8 @@ func printE2E(w io.Writer, r e2eResult) {
 			r.ProjectionLagP99Ms, r.ProjectionLagP50Ms, r.LagEvents, r.LagCommandsPerSec, strings.Join(each, ", "))
 		fmt.Fprintf(w, "read_your_write_p99_ms  %.2f  (p50 %.2f; %d reads, %d stale)\n",
 			r.ReadYourWriteP99Ms, r.ReadYourWriteP50Ms, r.LagSamples, r.LagStale)
+		fmt.Fprintf(w, "sched_latency_p99_ms    %.3f  (p50 %.3f; goroutines runnable, waiting for a core, while paced)\n",
+			r.SchedLatencyP99Ms, r.SchedLatencyP50Ms)
 	}
 	keys := make([]string, 0, len(r.ErrorsByStatus))
 	for k := range r.ErrorsByStatus {
@@ -341,8 +352,9 @@ func runBenchE2E(ctx context.Context, cfg e2eConfig) (res e2eResult, err error) 
 		return res, werr
 	}
 	var (
-		lagElapsed          time.Duration
-		lagBefore, lagAfter lagScrape
+		lagElapsed              time.Duration
+		lagBefore, lagAfter     lagScrape
+		schedBefore, schedAfter schedSnapshot
 	)
 	if cfg.Rate > 0 {
 		say("pacing commands at %.0f/s: %s to settle, then sampling the projection lag for %s", cfg.Rate, cfg.LagSettle, cfg.LagDuration)
@@ -363,7 +375,9 @@ func runBenchE2E(ctx context.Context, cfg e2eConfig) (res e2eResult, err error) 
 		}
 		load.phase.Store(phaseLag)
 		l0 := time.Now()
+		schedBefore = readSchedLatencies()
 		werr := wait(cfg.LagDuration)
+		schedAfter = readSchedLatencies()
 		lagElapsed = time.Since(l0)
 		stopLagProfile()
 		stopTrace()
@@ -392,6 +406,8 @@ func runBenchE2E(ctx context.Context, cfg e2eConfig) (res e2eResult, err error) 
 		res.LagCommandsPerSec = float64(load.paced.Load()) / lagElapsed.Seconds()
 		res.ReadYourWriteP50Ms = percentileMs(load.lags, 0.50)
 		res.ReadYourWriteP99Ms = percentileMs(load.lags, 0.99)
+		res.SchedLatencyP50Ms = schedQuantileMs(schedBefore, schedAfter, 0.50)
+		res.SchedLatencyP99Ms = schedQuantileMs(schedBefore, schedAfter, 0.99)
 		res.ProjectionLagP99ByName = map[string]float64{}
 		for name, after := range lagAfter {
 			p99, n := lagQuantile(lagBefore[name], after, 0.99)

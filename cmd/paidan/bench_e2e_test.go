@@ -45,6 +45,7 @@ func TestBenchE2EShort(t *testing.T) {
 		{"lifecycles_per_sec", res.LifecyclesPerS}, {"offer_latency_p99_ms", res.OfferLatencyP99Ms},
 		{"projection_lag_p99_ms", res.ProjectionLagP99Ms}, {"lag_samples", float64(res.LagSamples)},
 		{"lag_events", float64(res.LagEvents)}, {"read_your_write_p99_ms", res.ReadYourWriteP99Ms},
+		{"sched_latency_p99_ms", res.SchedLatencyP99Ms},
 	}
 	for _, p := range positive {
 		if !(p.v > 0) {
@@ -64,6 +65,7 @@ func TestBenchE2EShort(t *testing.T) {
 		{"offer latency", res.OfferLatencyP50Ms, res.OfferLatencyP99Ms},
 		{"projection lag", res.ProjectionLagP50Ms, res.ProjectionLagP99Ms},
 		{"read your write", res.ReadYourWriteP50Ms, res.ReadYourWriteP99Ms},
+		{"scheduling latency", res.SchedLatencyP50Ms, res.SchedLatencyP99Ms},
 	}
 	for _, o := range ordered {
 		if o.p50 > o.p99 {
