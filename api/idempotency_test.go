@@ -221,3 +221,50 @@ func TestIdempotencyKeyReusedWithOtherParameters(t *testing.T) {
 		}
 	})
 }
+
+// TestIdempotencyKeyConcurrentOtherParameters: requests racing with one key
+// and two sets of parameters store one order; those with the stored
+// parameters get it, the others 422, whichever came first.
+func TestIdempotencyKeyConcurrentOtherParameters(t *testing.T) {
+	h := newCmdHarness(t)
+	st := h.station(0).ID
+	before := h.head()
+	bodies := []string{placeBody(st),
+		fmt.Sprintf(`{"category":"errand","title":"买菜","details":"请帮忙买一周的菜","station_id":%q,"contact":"138-0000-0000"}`, st)}
+	const n = 12
+	codes := make([]int, n)
+	answers := make([]string, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rec := h.send(req{method: http.MethodPost, path: api.APIPrefix + "/orders", as: &residentA,
+				body: bodies[i%2], header: map[string]string{"Idempotency-Key": "raced-key"}})
+			codes[i], answers[i] = rec.Code, rec.Body.String()
+		}()
+	}
+	wg.Wait()
+	if h.head() != before+1 {
+		t.Fatalf("head %d → %d; want exactly one event appended", before, h.head())
+	}
+	winner := -1
+	for i := range n {
+		if codes[i] == http.StatusCreated {
+			winner = i % 2
+			break
+		}
+	}
+	if winner < 0 {
+		t.Fatalf("no request got the order: %v", codes)
+	}
+	for i := range n {
+		want := http.StatusCreated
+		if i%2 != winner {
+			want = http.StatusUnprocessableEntity
+		}
+		if codes[i] != want {
+			t.Errorf("request %d (parameters %d; %d stored): %d %s; want %d", i, i%2, winner, codes[i], answers[i], want)
+		}
+	}
+}

@@ -138,7 +138,7 @@ func (c *Commands) apply(ctx context.Context, ch change) (outcome, error) {
 		}
 		mine := &proposal{data: data, events: events,
 			cause: &cause{id: causation, subject: ch.env.Actor.Subject, role: ch.env.Actor.Role, fingerprint: ch.env.Fingerprint}}
-		return c.appended(ctx, ch, l, mine, res), nil
+		return c.appended(ctx, ch, l, mine, res)
 	}
 	return outcome{}, fmt.Errorf("%s: other writers changed %s before each of %d attempts could append: %w",
 		ch.command, ch.stream, c.cfg.Attempts, lost)
@@ -173,7 +173,7 @@ func (c *Commands) judge(ctx context.Context, ch change, l loaded) ([]domain.Eve
 
 // appended is the outcome of an append that succeeded after l; it caches
 // the stream as it now is.
-func (c *Commands) appended(ctx context.Context, ch change, l loaded, mine *proposal, res eventstore.AppendResult) outcome {
+func (c *Commands) appended(ctx context.Context, ch change, l loaded, mine *proposal, res eventstore.AppendResult) (outcome, error) {
 	events := mine.events
 	if ch.ids.derived && !res.Wrote {
 		// The append may have been absorbed as the retry of a concurrent
@@ -187,11 +187,16 @@ func (c *Commands) appended(ctx context.Context, ch change, l loaded, mine *prop
 		if err == nil {
 			c.keep(ch.stream, l, fresh)
 			if out, ok := replay(fresh, ch.ids, len(l.records)); ok {
+				// Stored by a racing request with other parameters: ours
+				// was absorbed, not applied.
+				if err := ch.sameRequest(out); err != nil {
+					return outcome{}, err
+				}
 				// An exact Wrote proves an earlier request stored them;
 				// otherwise which of two racing requests came first is
 				// unknown, and ours is answered as an original.
 				out.replayed = c.exactWrote
-				return out
+				return out, nil
 			}
 		}
 		// What is stored could not be read back: answer with our events,
@@ -199,7 +204,7 @@ func (c *Commands) appended(ctx context.Context, ch change, l loaded, mine *prop
 		if c.cache != nil {
 			c.cache.drop(ch.stream, res.NextRevision)
 		}
-		return outcome{history: append(clip(l.history), events...), events: events, revision: res.NextRevision - 1, position: res.Position}
+		return outcome{history: append(clip(l.history), events...), events: events, revision: res.NextRevision - 1, position: res.Position}, nil
 	}
 	// l's slices are clipped (readAfter, the cache), so these appends copy.
 	next := l.next()
@@ -220,7 +225,7 @@ func (c *Commands) appended(ctx context.Context, ch change, l loaded, mine *prop
 			c.cache.drop(ch.stream, res.NextRevision)
 		}
 	}
-	return outcome{history: grown.history, events: events, revision: res.NextRevision - 1, position: res.Position}
+	return outcome{history: grown.history, events: events, revision: res.NextRevision - 1, position: res.Position}, nil
 }
 
 // current is the outcome of a command that had nothing to do.

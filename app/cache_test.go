@@ -440,3 +440,39 @@ func TestViewStream(t *testing.T) {
 		t.Fatalf("view of a stream never written: next %d, %d events (%v); want none", v.Next(), len(v.Events()), err)
 	}
 }
+
+// TestIdempotencyKeyRacedWithOtherParameters: another process stores the
+// same key's command with other parameters between this one's decision and
+// its append; the store absorbs this append, and the command must say it was
+// not applied rather than answer with the other request's result.
+func TestIdempotencyKeyRacedWithOtherParameters(t *testing.T) {
+	for _, exact := range []bool{true, false} {
+		t.Run(fmt.Sprintf("exactWrote=%v", exact), func(t *testing.T) {
+			ctx := context.Background()
+			f := newFixtureWrote(t, app.Config{}, exact)
+			a := f.team("ta", 0, 2, domain.CategoryErrand)
+			b := f.team("tb", 0, 2, domain.CategoryErrand)
+			id := f.order(domain.CategoryErrand, 0)
+			env := func(fp string) app.Envelope {
+				return app.Envelope{Actor: coordinator, IdempotencyKey: "raced-1", Fingerprint: fp}
+			}
+			f.racing.race(func() {
+				if _, err := f.other.DispatchOrder(ctx, app.DispatchOrder{Envelope: env("to-a"), OrderID: id, TeamID: a}); err != nil {
+					t.Errorf("the other process's dispatch: %v", err)
+				}
+			})
+			before := f.head()
+			_, err := f.cmds.DispatchOrder(ctx, app.DispatchOrder{Envelope: env("to-b"), OrderID: id, TeamID: b})
+			if !errors.Is(err, app.ErrIdempotencyKeyReused) {
+				t.Fatalf("dispatch to b absorbed by the stored dispatch to a: %v; want ErrIdempotencyKeyReused", err)
+			}
+			if got := f.head(); got != before+1 {
+				t.Fatalf("head %d → %d; want only the other process's offer", before, got)
+			}
+			same, err := f.cmds.DispatchOrder(ctx, app.DispatchOrder{Envelope: env("to-a"), OrderID: id, TeamID: a})
+			if err != nil || !same.Replayed || same.TeamID != a {
+				t.Fatalf("the stored request's retry: %+v %v; want its result, replayed", same, err)
+			}
+		})
+	}
+}
