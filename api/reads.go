@@ -67,6 +67,9 @@ type ReadDeps struct {
 	Parked ParkedLister
 	// Store is the event log audit replays read; optional (503 without).
 	Store eventstore.Store
+	// Rebuilder serves POST and GET /projections/rebuild; optional (503
+	// without). serve passes the running pipeline.
+	Rebuilder Rebuilder
 }
 
 // Validate checks that every required dependency is there.
@@ -143,10 +146,11 @@ func (c *ReadConfig) setDefaults() {
 // stream, teams and offers, statistics, projection status, audit replay and
 // the coordinator dashboard. Add them with Mount.
 type ReadRoutes struct {
-	deps    ReadDeps
-	cfg     ReadConfig
-	tickets *ticketBook
-	replays chan struct{} // one audit replay at a time
+	deps     ReadDeps
+	cfg      ReadConfig
+	tickets  *ticketBook
+	replays  chan struct{} // one audit replay at a time
+	rebuilds rebuildJobs
 }
 
 // NewReadRoutes builds the read side's endpoints.
@@ -191,6 +195,8 @@ func (r *ReadRoutes) register(g *echo.Group) {
 	g.GET("/stats/satisfaction", r.satisfaction, analysts)
 	g.GET("/stats/sla", r.sla, analysts)
 	g.GET("/projections", r.projectionStatus, coordinators)
+	g.POST("/projections/rebuild", r.startRebuild, RequireRole(domain.RoleAdmin))
+	g.GET("/projections/rebuild", r.rebuildStatus, coordinators)
 	g.GET("/audit/replay", r.auditReplay, auditors)
 	g.GET("/audit/verify", r.auditVerify, auditors)
 }

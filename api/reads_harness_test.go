@@ -83,7 +83,8 @@ func newReadHarness(t *testing.T, opts readOptions) *readHarness {
 	if cfg.Now == nil {
 		cfg.Now = h.clock.Now
 	}
-	routes, err := api.NewReadRoutes(api.ReadDeps{Reader: reader, Waiter: pipe, Status: pipe, Parked: views, Store: store}, cfg)
+	routes, err := api.NewReadRoutes(api.ReadDeps{Reader: reader, Waiter: pipe, Status: pipe, Parked: views, Store: store,
+		Rebuilder: pipe}, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

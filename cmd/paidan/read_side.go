@@ -104,7 +104,8 @@ func (r *readSide) caughtUp(context.Context) error {
 
 // routes are the read endpoints and the dashboard over these read models.
 func (r *readSide) routes(store eventstore.Store) (*api.ReadRoutes, error) {
-	return api.NewReadRoutes(api.ReadDeps{Reader: r.reader, Waiter: r.pipe, Status: r.pipe, Parked: r.views, Store: store},
+	return api.NewReadRoutes(api.ReadDeps{Reader: r.reader, Waiter: r.pipe, Status: r.pipe, Parked: r.views, Store: store,
+		Rebuilder: r.pipe},
 		api.ReadConfig{})
 }
 

@@ -211,6 +211,7 @@ func runServe(ctx context.Context, cfg ops.Config, out, logOut io.Writer) (err e
 
 	serveErr := server.Serve(serveCtx, ln)
 	log.Info("HTTP stopped")
+	readRoutes.StopRebuild() // before the projections and read models stop
 	if demo != nil {
 		_ = demo.stop()
 		log.Info("demo load stopped")

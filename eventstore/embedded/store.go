@@ -170,6 +170,10 @@ func setDurablePragmas(ctx context.Context, conn *sql.Conn) error {
 	return verifyPragmas(ctx, conn)
 }
 
+// ErrLocked is returned by Open when another process (a running server, as
+// a rule) holds the store: one process writes an embedded store at a time.
+var ErrLocked = errors.New("another process is using this store")
+
 // ErrNotDurable is returned by Open when the file or connection cannot be put
 // in the journal and sync modes the store's durability promise rests on.
 var ErrNotDurable = errors.New("store would not be durable")

@@ -312,14 +312,15 @@ func TestOpenRefuses(t *testing.T) {
 	_ = db.Close()
 
 	tests := []struct {
-		name string
-		path string
-		cfg  embedded.Config
+		name   string
+		path   string
+		cfg    embedded.Config
+		locked bool // the error is ErrLocked, which callers tell apart
 	}{
-		{"a file another store has open", busy, embedded.Config{}},
-		{"a newer schema version", newer, embedded.Config{}},
-		{"an empty path", "", embedded.Config{}},
-		{"a negative batch size", filepath.Join(dir, "cfg.db"), embedded.Config{MaxBatchEvents: -1}},
+		{"a file another store has open", busy, embedded.Config{}, true},
+		{"a newer schema version", newer, embedded.Config{}, false},
+		{"an empty path", "", embedded.Config{}, false},
+		{"a negative batch size", filepath.Join(dir, "cfg.db"), embedded.Config{MaxBatchEvents: -1}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -327,6 +328,9 @@ func TestOpenRefuses(t *testing.T) {
 			if err == nil {
 				_ = s.Close()
 				t.Fatalf("Open succeeded, expected an error")
+			}
+			if got := errors.Is(err, embedded.ErrLocked); got != tt.locked {
+				t.Errorf("errors.Is(%v, ErrLocked) = %v, expected %v", err, got, tt.locked)
 			}
 			t.Log(err)
 		})
