@@ -166,14 +166,13 @@ func (r *remoteProjections) rebuild(ctx context.Context, only []string, every ti
 	return st, nil
 }
 
-// storeHeldBy says, for an error opening the store, whether a running server
-// holds it; err is returned as it is otherwise.
+// storeHeldBy says whether an error opening the store means another process
+// (a running server, as a rule) holds the embedded store.
 func storeHeldBy(err error) bool {
 	return err != nil && errors.Is(err, embedded.ErrLocked)
 }
 
-// remoteHint is appended to the tools' messages when they go through the
-// server.
+// remoteHint is the line the tools print when they go through the server.
 func remoteHint(r *remoteProjections) string {
 	return "another process holds the embedded store; asking the server at " + strings.TrimPrefix(r.base, "http://")
 }
