@@ -98,19 +98,7 @@ func TestIdempotencyKeyConcurrent(t *testing.T) {
 	st := h.station(0).ID
 	before := h.head()
 	const n = 12
-	bodies := make([]string, n)
-	codes := make([]int, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			rec := h.send(req{method: http.MethodPost, path: api.APIPrefix + "/orders", as: &residentA,
-				body: placeBody(st), header: map[string]string{"Idempotency-Key": "same-key"}})
-			codes[i], bodies[i] = rec.Code, rec.Body.String()
-		}()
-	}
-	wg.Wait()
+	codes, bodies := placeConcurrently(h, n, "same-key", func(int) string { return placeBody(st) })
 	for i := range n {
 		if codes[i] != http.StatusCreated || bodies[i] != bodies[0] {
 			t.Fatalf("request %d: %d %s; want 201 %s like the first", i, codes[i], bodies[i], bodies[0])
@@ -188,7 +176,7 @@ func TestIdempotencyKeyReusedWithOtherParameters(t *testing.T) {
 		}
 	}
 	changed := place
-	changed.body = fmt.Sprintf(`{"category":"errand","title":"买菜","details":"请帮忙买一周的菜","station_id":%q,"contact":"138-0000-0000"}`, st)
+	changed.body = otherPlaceBody(st)
 	t.Run("place with another title", func(t *testing.T) { refused(t, h, changed) })
 
 	respelled := place
@@ -229,22 +217,9 @@ func TestIdempotencyKeyConcurrentOtherParameters(t *testing.T) {
 	h := newCmdHarness(t)
 	st := h.station(0).ID
 	before := h.head()
-	bodies := []string{placeBody(st),
-		fmt.Sprintf(`{"category":"errand","title":"买菜","details":"请帮忙买一周的菜","station_id":%q,"contact":"138-0000-0000"}`, st)}
+	bodies := []string{placeBody(st), otherPlaceBody(st)}
 	const n = 12
-	codes := make([]int, n)
-	answers := make([]string, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			rec := h.send(req{method: http.MethodPost, path: api.APIPrefix + "/orders", as: &residentA,
-				body: bodies[i%2], header: map[string]string{"Idempotency-Key": "raced-key"}})
-			codes[i], answers[i] = rec.Code, rec.Body.String()
-		}()
-	}
-	wg.Wait()
+	codes, answers := placeConcurrently(h, n, "raced-key", func(i int) string { return bodies[i%2] })
 	if h.head() != before+1 {
 		t.Fatalf("head %d → %d; want exactly one event appended", before, h.head())
 	}
@@ -267,4 +242,27 @@ func TestIdempotencyKeyConcurrentOtherParameters(t *testing.T) {
 			t.Errorf("request %d (parameters %d; %d stored): %d %s; want %d", i, i%2, winner, codes[i], answers[i], want)
 		}
 	}
+}
+
+// otherPlaceBody is an order at st other than placeBody's.
+func otherPlaceBody(st string) string {
+	return fmt.Sprintf(`{"category":"errand","title":"买菜","details":"请帮忙买一周的菜","station_id":%q,"contact":"138-0000-0000"}`, st)
+}
+
+// placeConcurrently sends n place-order requests at once with one key, the
+// i-th with body(i), and returns each one's status and answer.
+func placeConcurrently(h *cmdHarness, n int, key string, body func(i int) string) ([]int, []string) {
+	codes, answers := make([]int, n), make([]string, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rec := h.send(req{method: http.MethodPost, path: api.APIPrefix + "/orders", as: &residentA,
+				body: body(i), header: map[string]string{"Idempotency-Key": key}})
+			codes[i], answers[i] = rec.Code, rec.Body.String()
+		}()
+	}
+	wg.Wait()
+	return codes, answers
 }

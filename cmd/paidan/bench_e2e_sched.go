@@ -28,8 +28,9 @@ func readSchedLatencies() schedSnapshot {
 
 // schedQuantileMs is the q-quantile, in milliseconds, of the waits counted
 // between before and after: the upper bound of the bucket it falls in (the
-// runtime's buckets grow by powers of two within each octave, so the bound
-// overstates by at most an eighth). 0 when nothing was counted.
+// runtime splits each power of two into four buckets, so the bound overstates
+// by at most a quarter; every wait under 512 ns falls in the first bucket,
+// whose bound is shown). 0 when nothing was counted.
 func schedQuantileMs(before, after schedSnapshot, q float64) float64 {
 	if len(after.counts) == 0 || len(before.counts) != len(after.counts) {
 		return 0

@@ -169,7 +169,7 @@ func (r *remoteProjections) rebuild(ctx context.Context, only []string, every ti
 // storeHeldBy says whether an error opening the store means another process
 // (a running server, as a rule) holds the embedded store.
 func storeHeldBy(err error) bool {
-	return err != nil && errors.Is(err, embedded.ErrLocked)
+	return errors.Is(err, embedded.ErrLocked)
 }
 
 // remoteHint is the line the tools print when they go through the server.
