@@ -125,6 +125,10 @@ func OpenViews(ctx context.Context, cfg ViewsConfig) (*Views, error) {
 		q.Add("_pragma", "synchronous(NORMAL)")
 		q.Add("_pragma", "busy_timeout(10000)")
 		q.Add("_pragma", "cache_size(-65536)") // 64 MiB: rebuild batches stay in memory
+		// A multi-row upsert keeps a statement journal; past 64 KiB SQLite
+		// spills it to a temporary file unless temp_store is MEMORY, which
+		// cost a write system call per page under load.
+		q.Add("_pragma", "temp_store(MEMORY)")
 		// Commits never checkpoint (checkpoints fsync, and would put a disk
 		// flush in a projection's latency now and then); a background
 		// checkpointer on its own connection does it instead.

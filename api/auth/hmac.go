@@ -45,6 +45,7 @@ type HMAC struct {
 	secret []byte
 	cfg    HMACConfig
 	parser *jwt.Parser
+	cache  *verifiedCache
 }
 
 var _ Verifier = (*HMAC)(nil)
@@ -61,6 +62,7 @@ func NewHMAC(secret []byte, cfg HMACConfig) (*HMAC, error) {
 	return &HMAC{
 		secret: append([]byte(nil), secret...),
 		cfg:    cfg,
+		cache:  newVerifiedCache(),
 		parser: jwt.NewParser(
 			jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
 			jwt.WithExpirationRequired(),
@@ -73,12 +75,19 @@ func NewHMAC(secret []byte, cfg HMACConfig) (*HMAC, error) {
 
 // Verify checks token's signature, algorithm, expiry and claims.
 func (h *HMAC) Verify(_ context.Context, token string) (domain.Actor, error) {
+	if a, ok := h.cache.get(token, h.cfg.Now()); ok {
+		return a, nil
+	}
 	var c claims
 	_, err := h.parser.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return h.secret, nil })
 	if err != nil {
 		return domain.Actor{}, refuse(err)
 	}
-	return c.actor()
+	a, err := c.actor()
+	if err == nil {
+		h.cache.put(token, &c, h.cfg.Leeway, a)
+	}
+	return a, err
 }
 
 // Mint signs a token for actor, valid for ttl from now.
