@@ -23,6 +23,8 @@ const (
 	EnvViewsDSN     = "PAIDAN_VIEWS_DSN"
 	EnvJWTSecret    = "PAIDAN_JWT_SECRET"
 	EnvJWKSURL      = "PAIDAN_JWKS_URL"
+	EnvJWTIssuer    = "PAIDAN_JWT_ISSUER"
+	EnvJWTAudience  = "PAIDAN_JWT_AUDIENCE"
 	EnvDirectory    = "PAIDAN_DIRECTORY"
 	EnvAutoDispatch = "PAIDAN_AUTO_DISPATCH"
 	EnvOfferTTL     = "PAIDAN_OFFER_TTL"
@@ -70,6 +72,11 @@ type Config struct {
 	// JWKSURL, when set, makes the server verify tokens against an identity
 	// provider's JWKS (http or https) instead of the local secret.
 	JWKSURL string
+	// JWTIssuer and JWTAudience, with JWKSURL, are what the provider's
+	// tokens must carry in "iss" and among "aud"; each is optional. Without
+	// them any token the provider signed is accepted, including tokens it
+	// issued to other applications.
+	JWTIssuer, JWTAudience string
 	// Directory is a JSON file of institutes and stations; optional, empty
 	// means the built-in demo district.
 	Directory string
@@ -154,6 +161,8 @@ func LoadConfig(lookup func(string) (string, bool), fs *pflag.FlagSet) (Config, 
 		c.JWTSecret = v // secrets are taken byte for byte
 	}
 	str(EnvJWKSURL, &c.JWKSURL)
+	str(EnvJWTIssuer, &c.JWTIssuer)
+	str(EnvJWTAudience, &c.JWTAudience)
 	str(EnvDirectory, &c.Directory)
 	str(EnvLogFormat, &c.LogFormat)
 	str(EnvLogLevel, &c.LogLevel)
@@ -277,6 +286,12 @@ func (c Config) Validate() error {
 			bad(EnvJWKSURL, "", "expected an http(s) URL of a JWK Set, found %q", c.JWKSURL)
 		}
 	}
+	if c.JWKSURL == "" && (c.JWTIssuer != "" || c.JWTAudience != "") {
+		// Tokens signed with the local secret carry neither: requiring them
+		// would lock everyone out, ignoring them would mislead.
+		bad(EnvJWTIssuer, "", "%s and %s apply to an identity provider's tokens: set %s too, or unset them",
+			EnvJWTIssuer, EnvJWTAudience, EnvJWKSURL)
+	}
 	if c.OfferTTL <= 0 {
 		bad(EnvOfferTTL, "", "expected a positive duration such as 10m, found %s", c.OfferTTL)
 	}
@@ -314,6 +329,8 @@ func (c Config) LogValue() slog.Value {
 		slog.String("views", redactURL(c.ViewsDSN)),
 		slog.String("jwt_secret", secret),
 		slog.String("jwks_url", c.JWKSURL),
+		slog.String("jwt_issuer", c.JWTIssuer),
+		slog.String("jwt_audience", c.JWTAudience),
 		slog.String("directory", c.Directory),
 		slog.Bool("auto_dispatch", c.AutoDispatch),
 		slog.Duration("offer_ttl", c.OfferTTL),

@@ -47,13 +47,14 @@ func TestLoadConfigPrecedence(t *testing.T) {
 			ops.EnvHTTPAddr: "0.0.0.0:9000", ops.EnvDataDir: "/var/lib/paidan",
 			ops.EnvESDBURL: "esdb://db:2113?tls=false", ops.EnvViewsDSN: "postgres://u@h:5432/v",
 			ops.EnvJWTSecret: secret, ops.EnvJWKSURL: "https://idp.example/jwks.json",
+			ops.EnvJWTIssuer: "https://idp.example/", ops.EnvJWTAudience: "paidan",
 			ops.EnvDirectory: "/etc/district.json", ops.EnvAutoDispatch: "false",
 			ops.EnvOfferTTL: "90s", ops.EnvMaxOffers: "5", ops.EnvCacheStreams: "0", ops.EnvLinger: "0", ops.EnvDemo: "true",
 			ops.EnvLogFormat: "json", ops.EnvLogLevel: "debug",
 		}, nil, func(t *testing.T, c ops.Config) {
 			want := ops.Config{HTTPAddr: "0.0.0.0:9000", DataDir: "/var/lib/paidan",
 				ESDBURL: "esdb://db:2113?tls=false", ViewsDSN: "postgres://u@h:5432/v", JWTSecret: secret,
-				JWKSURL: "https://idp.example/jwks.json", Directory: "/etc/district.json", AutoDispatch: false,
+				JWKSURL: "https://idp.example/jwks.json", JWTIssuer: "https://idp.example/", JWTAudience: "paidan", Directory: "/etc/district.json", AutoDispatch: false,
 				OfferTTL: 90 * time.Second, MaxOffers: 5, CacheStreams: 0, Demo: true, LogFormat: "json", LogLevel: "debug"}
 			if c != want {
 				t.Errorf("got %+v\nwant %+v", c, want)
@@ -106,6 +107,8 @@ func TestLoadConfigErrorsNameTheSetting(t *testing.T) {
 		{"views scheme", nil, []string{"--views", "mysql://x"}, []string{ops.EnvViewsDSN, "--views", `"mysql"`}},
 		{"short secret", map[string]string{ops.EnvJWTSecret: "short"}, nil, []string{ops.EnvJWTSecret, "at least 32", "found 5"}},
 		{"jwks url", map[string]string{ops.EnvJWKSURL: "ftp://idp/keys"}, nil, []string{ops.EnvJWKSURL}},
+		{"issuer without jwks", map[string]string{ops.EnvJWTAudience: "paidan"}, nil,
+			[]string{ops.EnvJWTIssuer, ops.EnvJWTAudience, "set " + ops.EnvJWKSURL}},
 		{"offer ttl", map[string]string{ops.EnvOfferTTL: "-1m"}, nil, []string{ops.EnvOfferTTL, "positive"}},
 		{"linger too long", map[string]string{ops.EnvLinger: "1s"}, nil, []string{ops.EnvLinger, "from 0 to"}},
 		{"linger not a duration", map[string]string{ops.EnvLinger: "soon"}, nil, []string{ops.EnvLinger, `"soon"`}},

@@ -289,3 +289,47 @@ func TestLoadOrCreateSecretConcurrentFirstUse(t *testing.T) {
 		t.Errorf("data directory holds %d files, want only %s", len(entries), auth.SecretFileName)
 	}
 }
+
+// With an issuer and an audience configured (PAIDAN_JWT_ISSUER,
+// PAIDAN_JWT_AUDIENCE), the provider's tokens for another issuer or another
+// application are refused although their signature is good.
+func TestJWKSVerifyIssuerAndAudience(t *testing.T) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := jwksServer(t, &key.PublicKey, "k1")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	v, err := auth.NewJWKS(ctx, auth.JWKSConfig{URL: srv.URL, Now: clock, Client: srv.Client(),
+		Issuer: "https://idp.example/", Audience: "paidan"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ours := with(with(validClaims(), "iss", "https://idp.example/"), "aud", []string{"mail", "paidan"})
+	tests := []struct {
+		name   string
+		claims jwt.MapClaims
+		ok     bool
+	}{
+		{"our issuer, our audience among others", ours, true},
+		{"another issuer", with(ours, "iss", "https://other.example/"), false},
+		{"no issuer", with(ours, "iss", nil), false},
+		{"another application", with(ours, "aud", "mail"), false},
+		{"no audience", with(ours, "aud", nil), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := v.Verify(context.Background(), sign(t, jwt.SigningMethodRS256, key, tt.claims, "k1"))
+			if tt.ok {
+				if err != nil || got.Subject != "u1" {
+					t.Fatalf("got %+v, %v; want u1 accepted", got, err)
+				}
+				return
+			}
+			if !errors.Is(err, auth.ErrUnauthenticated) {
+				t.Fatalf("got %+v, %v; want an error wrapping ErrUnauthenticated", got, err)
+			}
+		})
+	}
+}

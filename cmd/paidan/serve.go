@@ -30,7 +30,7 @@ once, a light load of orders) so the dashboard at /dashboard/ is alive.
 Settings come from the environment and then from flags (flags win):
   PAIDAN_HTTP_ADDR (--http), PAIDAN_DATA_DIR (--data), PAIDAN_ESDB_URL (--esdb),
   PAIDAN_VIEWS_DSN (--views), PAIDAN_DIRECTORY (--directory), PAIDAN_DEMO (--demo),
-  PAIDAN_JWT_SECRET, PAIDAN_JWKS_URL, PAIDAN_AUTO_DISPATCH, PAIDAN_OFFER_TTL,
+  PAIDAN_JWT_SECRET, PAIDAN_JWKS_URL, PAIDAN_JWT_ISSUER, PAIDAN_JWT_AUDIENCE, PAIDAN_AUTO_DISPATCH, PAIDAN_OFFER_TTL,
   PAIDAN_MAX_OFFERS, PAIDAN_LOG_FORMAT (--log-format), PAIDAN_LOG_LEVEL (--log-level).
 
 With EventStoreDB unreachable the server keeps running: commands answer 503
@@ -234,7 +234,7 @@ func runServe(ctx context.Context, cfg ops.Config, out, logOut io.Writer) (err e
 // local HS256 verifier, which can also mint tokens.
 func newVerifier(ctx context.Context, cfg ops.Config) (auth.Verifier, *auth.HMAC, error) {
 	if cfg.JWKSURL != "" {
-		v, err := auth.NewJWKS(ctx, auth.JWKSConfig{URL: cfg.JWKSURL})
+		v, err := auth.NewJWKS(ctx, auth.JWKSConfig{URL: cfg.JWKSURL, Issuer: cfg.JWTIssuer, Audience: cfg.JWTAudience})
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", ops.EnvJWKSURL, err)
 		}
