@@ -25,6 +25,18 @@ type Definition struct {
 	Migrations []Migration
 	// New returns a model whose tables are registered with u. Required.
 	New func(u *Unit) Model
+	// Types lists the event types Apply acts on; optional (nil: every
+	// event). The Source drops other events before they become messages and
+	// moves the projection past them with checkpoints, so a model that
+	// reads two kinds of event in five does not pay for the other three.
+	// A type missing here is an event the live model never sees: the
+	// filter tests replay every type with and without it.
+	Types []string
+}
+
+// consumes reports whether the projection reads events of type t.
+func (d Definition) consumes(t string) bool {
+	return d.Types == nil || slices.Contains(d.Types, t)
 }
 
 // Migration is one versioned schema step of a projection.

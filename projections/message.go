@@ -68,6 +68,9 @@ func EventFromRecorded(r eventstore.RecordedEvent) Event {
 // the event ID, the payload the event's data.
 func newEventMessage(r eventstore.RecordedEvent) *message.Message {
 	msg := message.NewMessage(uuid.UUID(r.ID).String(), r.Data)
+	// Room for the six keys below, KeyBuffered and Paidan's seven metadata
+	// keys: growing the map on the way was 1-2 % of a loaded server's CPU.
+	msg.Metadata = make(message.Metadata, 16)
 	if len(r.Metadata) > 0 && !setFlatMetadata(msg, r.Metadata) {
 		setMetadata(msg, r.Metadata)
 	}

@@ -23,6 +23,9 @@ func OffersDefinition() Definition {
 	return Definition{
 		Name:   NameOffers,
 		Tables: []string{"offers"},
+		Types: []string{domain.EventTypeOrderOffered, domain.EventTypeOfferAccepted, domain.EventTypeOfferDeclined,
+			domain.EventTypeOfferExpired, domain.EventTypeOfferWithdrawn, domain.EventTypeOrderCancelled,
+			domain.EventTypeOrderEscalated},
 		Migrations: []Migration{{Version: 1, Statements: []string{
 			`CREATE TABLE {offers} (
 				order_id     TEXT PRIMARY KEY,

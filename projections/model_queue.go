@@ -65,6 +65,11 @@ func QueueDefinition() Definition {
 	return Definition{
 		Name:   NameQueue,
 		Tables: []string{"queue", "queue_changes"},
+		// Every order event but OrderRated: a rated order has left the queue.
+		Types: []string{domain.EventTypeOrderPlaced, domain.EventTypeOrderOffered, domain.EventTypeOfferAccepted,
+			domain.EventTypeOfferDeclined, domain.EventTypeOfferExpired, domain.EventTypeOfferWithdrawn,
+			domain.EventTypeOrderEscalated, domain.EventTypeServiceStarted, domain.EventTypeOrderCompleted,
+			domain.EventTypeOrderCancelled},
 		Migrations: []Migration{{Version: 1, Statements: []string{
 			`CREATE TABLE {queue} (
 				order_id          TEXT PRIMARY KEY,

@@ -42,6 +42,7 @@ func SatisfactionDefinition() Definition {
 	return Definition{
 		Name:   NameSatisfaction,
 		Tables: []string{"satisfaction", "satisfaction_pending"},
+		Types:  []string{domain.EventTypeOrderCompleted, domain.EventTypeOrderRated},
 		Migrations: []Migration{{Version: 1, Statements: []string{
 			`CREATE TABLE {satisfaction} (
 				dimension    TEXT NOT NULL,

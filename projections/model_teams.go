@@ -56,6 +56,12 @@ func TeamsDefinition() Definition {
 	return Definition{
 		Name:   NameTeams,
 		Tables: []string{"teams", "team_orders"},
+		// Not OrderPlaced, ServiceStarted or OrderEscalated: no team's load
+		// or record changes with them.
+		Types: []string{domain.EventTypeTeamRegistered, domain.EventTypeTeamUpdated, domain.EventTypeTeamSuspended,
+			domain.EventTypeTeamResumed, domain.EventTypeOrderOffered, domain.EventTypeOfferAccepted,
+			domain.EventTypeOfferDeclined, domain.EventTypeOfferExpired, domain.EventTypeOfferWithdrawn,
+			domain.EventTypeOrderCompleted, domain.EventTypeOrderCancelled, domain.EventTypeOrderRated},
 		Migrations: []Migration{{Version: 1, Statements: []string{
 			`CREATE TABLE {teams} (
 				team_id         TEXT PRIMARY KEY,

@@ -196,6 +196,12 @@ func (p *Pipeline) Run(ctx context.Context) (err error) {
 		cp, err := p.views.Checkpoint(ctx, topic)
 		return eventstore.Position(cp), err
 	}
+	scfg.Accepts = func(topic string) func(string) bool {
+		if r, ok := p.runners[topic]; ok && r.def.Types != nil {
+			return r.def.consumes
+		}
+		return nil
+	}
 	source, err := NewSource(p.store, scfg)
 	if err != nil {
 		return fmt.Errorf("pipeline: %w", err)

@@ -31,6 +31,12 @@ type SourceConfig struct {
 	// OnCaughtUp is called when a topic's subscription has delivered every
 	// event stored when it started; optional.
 	OnCaughtUp func(topic string)
+	// Accepts returns, for a topic, which event types its consumer reads;
+	// optional (nil, or a nil func for a topic: every event). Other events
+	// are not delivered: a checkpoint message past them is, when nothing
+	// further is buffered or every maxSkipped events, so the consumer's
+	// position still follows the log.
+	Accepts func(topic string) func(eventType string) bool
 	// Logger is optional.
 	Logger watermill.LoggerAdapter
 }
@@ -163,6 +169,11 @@ func (s *Source) Close() error {
 	return nil
 }
 
+// maxSkipped bounds how many events a topic's filter drops in a row before
+// a checkpoint past them is delivered anyway: a projection catching up
+// through events it does not read still shows progress and commits it.
+const maxSkipped = 1024
+
 type recvResult struct {
 	msg eventstore.Message
 	err error
@@ -237,7 +248,37 @@ func (s *Source) runOnce(ctx context.Context, topic string, from eventstore.Posi
 		<-readerDone
 	}()
 
+	var accept func(string) bool
+	if s.cfg.Accepts != nil {
+		accept = s.cfg.Accepts(topic)
+	}
 	last := from
+	// send delivers msg and waits for its ack; it returns false with the
+	// outcome runOnce returns when the subscription is to end.
+	send := func(msg *message.Message, pos eventstore.Position) (ok, nacked bool, err error) {
+		msg.Metadata.Set(KeyBuffered, strconv.Itoa(len(buf)))
+		msgCtx, msgCancel := context.WithCancel(ctx)
+		defer msgCancel()
+		msg.SetContext(msgCtx)
+		select {
+		case out <- msg:
+		case <-ctx.Done():
+			return false, false, ctx.Err()
+		}
+		select {
+		case <-msg.Acked():
+		case <-msg.Nacked():
+			return false, true, nil
+		case <-ctx.Done():
+			return false, false, ctx.Err()
+		}
+		last = max(last, pos)
+		return true, false, nil
+	}
+	// skippedTo is the last event the filter dropped, while no later
+	// message has been delivered (0: none).
+	var skippedTo eventstore.Position
+	skipped := 0
 	for {
 		var r recvResult
 		select {
@@ -251,40 +292,39 @@ func (s *Source) runOnce(ctx context.Context, topic string, from eventstore.Posi
 			return last, false, r.err
 		}
 		var msg *message.Message
+		pos := r.msg.Position
 		switch r.msg.Kind {
 		case eventstore.EventAppeared:
+			if accept != nil && !accept(r.msg.Event.Type) {
+				skippedTo, skipped = pos, skipped+1
+				if len(buf) > 0 && skipped < maxSkipped {
+					continue // what follows moves the consumer past it
+				}
+				msg = newControlMessage(KindCheckpoint, pos)
+				break
+			}
 			msg = newEventMessage(r.msg.Event)
 		case eventstore.CheckpointReached:
-			msg = newControlMessage(KindCheckpoint, r.msg.Position)
+			msg = newControlMessage(KindCheckpoint, pos)
 		case eventstore.CaughtUp:
-			msg = newControlMessage(KindCaughtUp, last)
+			if skippedTo > last {
+				// The consumer commits at caught-up: it must stand past
+				// the dropped events first, or readers waiting for the
+				// head would wait for the next event it reads.
+				if ok, nacked, err := send(newControlMessage(KindCheckpoint, skippedTo), skippedTo); !ok {
+					return last, nacked, err
+				}
+			}
+			msg, pos = newControlMessage(KindCaughtUp, last), last
 			if s.cfg.OnCaughtUp != nil {
 				s.cfg.OnCaughtUp(topic)
 			}
 		default:
 			continue
 		}
-		msg.Metadata.Set(KeyBuffered, strconv.Itoa(len(buf)))
-		msgCtx, msgCancel := context.WithCancel(ctx)
-		msg.SetContext(msgCtx)
-		select {
-		case out <- msg:
-		case <-ctx.Done():
-			msgCancel()
-			return last, false, ctx.Err()
-		}
-		select {
-		case <-msg.Acked():
-			msgCancel()
-		case <-msg.Nacked():
-			msgCancel()
-			return last, true, nil
-		case <-ctx.Done():
-			msgCancel()
-			return last, false, ctx.Err()
-		}
-		if r.msg.Kind != eventstore.CaughtUp && r.msg.Position > last {
-			last = r.msg.Position
+		skippedTo, skipped = 0, 0
+		if ok, nacked, err := send(msg, pos); !ok {
+			return last, nacked, err
 		}
 	}
 }
