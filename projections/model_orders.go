@@ -164,21 +164,12 @@ func newOrdersModel(u *Unit) Model {
 			return r, found, err
 		},
 		Save: func(ctx context.Context, tx *Tx, id uuid.UUID, r orderRow) error {
-			return tx.Exec(ctx, `INSERT INTO {orders} (order_id, `+orderColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
-				$11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30,
-				$31, $32, $33, $34)
-				ON CONFLICT (order_id) DO UPDATE SET status = excluded.status, team_id = excluded.team_id,
-				offer_id = excluded.offer_id, offer_expires_at = excluded.offer_expires_at, offers = excluded.offers,
-				declines = excluded.declines, expiries = excluded.expiries, withdrawals = excluded.withdrawals,
-				first_offered_at = excluded.first_offered_at, offered_at = excluded.offered_at,
-				accepted_at = excluded.accepted_at, started_at = excluded.started_at,
-				completed_at = excluded.completed_at, rated_at = excluded.rated_at, cancelled_at = excluded.cancelled_at,
-				escalated_at = excluded.escalated_at, escalation_reason = excluded.escalation_reason,
-				cancelled_by = excluded.cancelled_by, cancel_reason = excluded.cancel_reason, stars = excluded.stars,
-				volunteer_hours = excluded.volunteer_hours, revision = excluded.revision, position = excluded.position,
-				to_first_offer_ms = excluded.to_first_offer_ms, to_accept_ms = excluded.to_accept_ms,
-				to_complete_ms = excluded.to_complete_ms, redispatches = excluded.redispatches`,
-				r.args(id.String())...)
+			return saveOrder(ctx, tx, id, r, true)
+		},
+		// (team_id, placed_at) is indexed; the team changes with an offer
+		// and its answer, not with the order's later steps.
+		Update: func(ctx context.Context, tx *Tx, id uuid.UUID, was, r orderRow) error {
+			return saveOrder(ctx, tx, id, r, was.Team != r.Team)
 		},
 		Insert: &InsertSpec[uuid.UUID, orderRow]{
 			Table: "orders", Columns: "order_id, " + orderColumns,
@@ -256,4 +247,35 @@ func (m *ordersModel) Apply(ctx context.Context, tx *Tx, ev *Event) error {
 // the queue with no team.
 func (r *orderRow) placedAgain() {
 	r.Status, r.Team, r.OfferID, r.OfferExpiresAt = string(domain.StatusPlaced), "", "", 0
+}
+
+// upsertOrder is the orders upsert with and without team_id among the
+// columns its update sets (see saveOrder).
+var upsertOrder = [2]string{upsertOrderSQL(""), upsertOrderSQL("team_id = excluded.team_id,")}
+
+func upsertOrderSQL(team string) string {
+	return `INSERT INTO {orders} (order_id, ` + orderColumns + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
+		$11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30,
+		$31, $32, $33, $34)
+		ON CONFLICT (order_id) DO UPDATE SET status = excluded.status, ` + team + `
+		offer_id = excluded.offer_id, offer_expires_at = excluded.offer_expires_at, offers = excluded.offers,
+		declines = excluded.declines, expiries = excluded.expiries, withdrawals = excluded.withdrawals,
+		first_offered_at = excluded.first_offered_at, offered_at = excluded.offered_at,
+		accepted_at = excluded.accepted_at, started_at = excluded.started_at,
+		completed_at = excluded.completed_at, rated_at = excluded.rated_at, cancelled_at = excluded.cancelled_at,
+		escalated_at = excluded.escalated_at, escalation_reason = excluded.escalation_reason,
+		cancelled_by = excluded.cancelled_by, cancel_reason = excluded.cancel_reason, stars = excluded.stars,
+		volunteer_hours = excluded.volunteer_hours, revision = excluded.revision, position = excluded.position,
+		to_first_offer_ms = excluded.to_first_offer_ms, to_accept_ms = excluded.to_accept_ms,
+		to_complete_ms = excluded.to_complete_ms, redispatches = excluded.redispatches`
+}
+
+// saveOrder upserts r; team says whether an existing row's team_id may
+// differ from r's and must be set.
+func saveOrder(ctx context.Context, tx *Tx, id uuid.UUID, r orderRow, team bool) error {
+	q := upsertOrder[0]
+	if team {
+		q = upsertOrder[1]
+	}
+	return tx.Exec(ctx, q, r.args(id.String())...)
 }

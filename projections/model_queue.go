@@ -136,13 +136,16 @@ func newQueueModel(u *Unit) Model {
 			return r, found, err
 		},
 		Save: func(ctx context.Context, tx *Tx, id uuid.UUID, r queueRow) error {
-			return tx.Exec(ctx, `INSERT INTO {queue} (order_id, `+queueColumns+`)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-				ON CONFLICT (order_id) DO UPDATE SET status = excluded.status, team_id = excluded.team_id,
-				rank = excluded.rank, since_at = excluded.since_at, offer_expires_at = excluded.offer_expires_at,
-				accepted_at = excluded.accepted_at, escalation_reason = excluded.escalation_reason,
-				position = excluded.position`,
-				r.args(id.String())...)
+			return tx.Exec(ctx, upsertQueue[1], r.args(id.String())...)
+		},
+		// Each of the queue's three indexes leads with or holds rank, which
+		// changes only when an order is escalated or offered again.
+		Update: func(ctx context.Context, tx *Tx, id uuid.UUID, was, r queueRow) error {
+			q := upsertQueue[0]
+			if was.Rank != r.Rank {
+				q = upsertQueue[1]
+			}
+			return tx.Exec(ctx, q, r.args(id.String())...)
 		},
 		Insert: &InsertSpec[uuid.UUID, queueRow]{
 			Table: "queue", Columns: "order_id, " + queueColumns,
@@ -274,4 +277,17 @@ func (m *queueModel) remove(ctx context.Context, tx *Tx, ev *Event, id uuid.UUID
 		return m.raiseFloor(ctx, tx, ev)
 	}
 	return m.changes.Put(ctx, tx, int64(ev.Position), queueChange{OrderID: id, Op: "delete", ChangedAt: ms(ev.Created)})
+}
+
+// upsertQueue is the queue's upsert without and with rank among the columns
+// its update sets.
+var upsertQueue = [2]string{upsertQueueSQL(""), upsertQueueSQL("rank = excluded.rank,")}
+
+func upsertQueueSQL(rank string) string {
+	return `INSERT INTO {queue} (order_id, ` + queueColumns + `)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+		ON CONFLICT (order_id) DO UPDATE SET status = excluded.status, team_id = excluded.team_id,
+		` + rank + ` since_at = excluded.since_at, offer_expires_at = excluded.offer_expires_at,
+		accepted_at = excluded.accepted_at, escalation_reason = excluded.escalation_reason,
+		position = excluded.position`
 }

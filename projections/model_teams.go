@@ -25,12 +25,6 @@ type teamRow struct {
 	CancelledTotal                    int64
 	Ratings, GoodRatings, StarsSum    int64
 	RegisteredAt, UpdatedAt, Position int64
-	// placed: Station or Institute may differ from the stored row (a new
-	// team, or one moved), so Save rewrites them. Otherwise Save leaves
-	// them out of the update: SQLite rewrites an index whose columns an
-	// UPDATE sets, equal or not, and a team's counters change with every
-	// offer, answer and rating while its station almost never does.
-	placed bool
 }
 
 const teamColumns = `name, station_id, institute_id, skills, capacity, active, offered, accepted, load,
@@ -118,25 +112,13 @@ func newTeamsModel(u *Unit) Model {
 				return r, found, err
 			},
 			Save: func(ctx context.Context, tx *Tx, id string, r teamRow) error {
-				place := ""
-				if r.placed {
-					place = "station_id = excluded.station_id, institute_id = excluded.institute_id,"
-				}
-				return tx.Exec(ctx, `INSERT INTO {teams} (team_id, `+teamColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
-					$9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
-					ON CONFLICT (team_id) DO UPDATE SET name = excluded.name, `+place+`
-					skills = excluded.skills, capacity = excluded.capacity,
-					active = excluded.active, offered = excluded.offered, accepted = excluded.accepted, load = excluded.load,
-					offers_total = excluded.offers_total, accepted_total = excluded.accepted_total,
-					declined_total = excluded.declined_total, expired_total = excluded.expired_total,
-					withdrawn_total = excluded.withdrawn_total, completed_total = excluded.completed_total,
-					cancelled_total = excluded.cancelled_total, ratings = excluded.ratings,
-					good_ratings = excluded.good_ratings, stars_sum = excluded.stars_sum,
-					registered_at = excluded.registered_at, updated_at = excluded.updated_at, position = excluded.position`,
-					id, r.Name, r.Station, r.Institute, r.Skills, r.Capacity, r.Active, r.Offered, r.Accepted,
-					r.Offered+r.Accepted, r.OffersTotal, r.AcceptedTotal, r.DeclinedTotal, r.ExpiredTotal, r.WithdrawnTotal,
-					r.CompletedTotal, r.CancelledTotal, r.Ratings, r.GoodRatings, r.StarsSum, null(r.RegisteredAt),
-					r.UpdatedAt, r.Position)
+				return saveTeam(ctx, tx, id, r, true)
+			},
+			// A team's counters change with every offer, answer and rating;
+			// its station, whose two indexes an update setting them would
+			// rewrite, almost never does.
+			Update: func(ctx context.Context, tx *Tx, id string, was, r teamRow) error {
+				return saveTeam(ctx, tx, id, r, was.Station != r.Station || was.Institute != r.Institute)
 			},
 		}),
 		orders: NewTable(u, TableSpec[uuid.UUID, teamOrder]{
@@ -226,12 +208,9 @@ func (m *teamsModel) Apply(ctx context.Context, tx *Tx, ev *Event) error {
 
 // profile applies a team event's full profile; active < 0 keeps the state.
 func (m *teamsModel) profile(ctx context.Context, tx *Tx, ev *Event, id string, p domain.TeamProfile, active, registered, at int64) error {
-	r, found, err := m.teams.Get(ctx, tx, id)
+	r, _, err := m.teams.Get(ctx, tx, id)
 	if err != nil {
 		return err
-	}
-	if !found || r.Station != p.StationID || r.Institute != p.InstituteID {
-		r.placed = true // stays set while the row is cached: harmless
 	}
 	r.Name, r.Station, r.Institute, r.Skills, r.Capacity = p.Name, p.StationID, p.InstituteID, skillsText(p.Skills), int64(p.Capacity)
 	if active >= 0 {
@@ -277,4 +256,35 @@ func (m *teamsModel) release(ctx context.Context, tx *Tx, ev *Event, order uuid.
 		}
 		f(r)
 	})
+}
+
+// upsertTeam is the teams upsert without and with station_id and
+// institute_id among the columns its update sets.
+var upsertTeam = [2]string{upsertTeamSQL(""), upsertTeamSQL("station_id = excluded.station_id, institute_id = excluded.institute_id,")}
+
+func upsertTeamSQL(place string) string {
+	return `INSERT INTO {teams} (team_id, ` + teamColumns + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
+		$9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
+		ON CONFLICT (team_id) DO UPDATE SET name = excluded.name, ` + place + `
+		skills = excluded.skills, capacity = excluded.capacity,
+		active = excluded.active, offered = excluded.offered, accepted = excluded.accepted, load = excluded.load,
+		offers_total = excluded.offers_total, accepted_total = excluded.accepted_total,
+		declined_total = excluded.declined_total, expired_total = excluded.expired_total,
+		withdrawn_total = excluded.withdrawn_total, completed_total = excluded.completed_total,
+		cancelled_total = excluded.cancelled_total, ratings = excluded.ratings,
+		good_ratings = excluded.good_ratings, stars_sum = excluded.stars_sum,
+		registered_at = excluded.registered_at, updated_at = excluded.updated_at, position = excluded.position`
+}
+
+// saveTeam upserts r; place says whether an existing row's station and
+// institute may differ from r's and must be set.
+func saveTeam(ctx context.Context, tx *Tx, id string, r teamRow, place bool) error {
+	q := upsertTeam[0]
+	if place {
+		q = upsertTeam[1]
+	}
+	return tx.Exec(ctx, q, id, r.Name, r.Station, r.Institute, r.Skills, r.Capacity, r.Active, r.Offered, r.Accepted,
+		r.Offered+r.Accepted, r.OffersTotal, r.AcceptedTotal, r.DeclinedTotal, r.ExpiredTotal, r.WithdrawnTotal,
+		r.CompletedTotal, r.CancelledTotal, r.Ratings, r.GoodRatings, r.StarsSum, null(r.RegisteredAt),
+		r.UpdatedAt, r.Position)
 }

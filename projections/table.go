@@ -13,6 +13,13 @@ type TableSpec[K comparable, R any] struct {
 	Load func(ctx context.Context, tx *Tx, k K) (r R, found bool, err error)
 	// Save upserts the row.
 	Save func(ctx context.Context, tx *Tx, k K, r R) error
+	// Update writes r over was, the row as the database holds it, when the
+	// table knows that (it loaded the row or wrote it since); optional, Save
+	// otherwise. A model gives one to leave the indexed columns that did not
+	// change out of its statement: SQLite rewrites every index whose columns
+	// an UPDATE sets, equal or not, and each rewritten entry is a page
+	// written at commit, most often one no other row of the batch shares.
+	Update func(ctx context.Context, tx *Tx, k K, was, r R) error
 	// Delete removes the row; optional for tables whose rows are never deleted.
 	Delete func(ctx context.Context, tx *Tx, k K) error
 	// Insert lets a rebuild write the rows it folded in memory into its
@@ -54,6 +61,10 @@ type undoEntry[K comparable, R any] struct {
 type cached[R any] struct {
 	val    R
 	exists bool
+	// was is the row as the database holds it, when known is true: it was
+	// loaded, or written by a committed batch.
+	was    R
+	known  bool
 	stored bool // the database holds (or, after a Put unread, may hold) the row
 	dirty  bool
 	seq    uint64 // the event that last recorded an undo entry for this row
@@ -130,6 +141,7 @@ func (t *Table[K, R]) entry(ctx context.Context, tx *Tx, k K) (*cached[R], error
 			return nil, fmt.Errorf("load %v: %w", k, err)
 		}
 		c.val, c.exists, c.stored = v, found, found
+		c.was, c.known = v, found
 	}
 	return t.add(k, c), nil
 }
@@ -203,6 +215,8 @@ func (t *Table[K, R]) flush(ctx context.Context, tx *Tx) error {
 		}
 		var err error
 		switch {
+		case c.exists && c.known && t.spec.Update != nil:
+			err = t.spec.Update(ctx, tx, k, c.was, c.val)
 		case c.exists:
 			err = t.spec.Save(ctx, tx, k, c.val)
 		case c.stored:
@@ -227,6 +241,11 @@ func (t *Table[K, R]) flushed() {
 		if c.dirty {
 			c.stored = c.exists
 			c.dirty = false
+			var zero R
+			c.was, c.known = zero, c.exists
+			if c.exists {
+				c.was = c.val
+			}
 		}
 		if !c.exists && t.u.authoritative {
 			delete(t.rows, k)

@@ -2,6 +2,7 @@ package projections
 
 import (
 	"context"
+	"strings"
 	"testing"
 )
 
@@ -72,5 +73,56 @@ func TestTablePutReadsNothing(t *testing.T) {
 	}
 	if s.loads != 1 {
 		t.Fatalf("%d loads; want only the one after the undone Put", s.loads)
+	}
+}
+
+// TestTableUpdateGetsTheStoredRow: a row the table loaded, or wrote in a
+// committed batch, is written by Update with the row as stored; a row put
+// unread is written by Save; an undone change does not move what is stored.
+func TestTableUpdateGetsTheStoredRow(t *testing.T) {
+	ctx := context.Background()
+	s := &stubRows{db: map[string]string{"a": "a0"}, saved: map[string]string{}}
+	var updates []string // "key: was → new"
+	spec := s.spec()
+	spec.Update = func(_ context.Context, _ *Tx, k, was, v string) error {
+		updates = append(updates, k+": "+was+" → "+v)
+		return nil
+	}
+	u := &Unit{}
+	tab := NewTable(u, spec)
+	commit := func() {
+		t.Helper()
+		if err := u.flush(ctx, nil); err != nil {
+			t.Fatal(err)
+		}
+		u.committed(100)
+	}
+	put := func(k, v string) {
+		t.Helper()
+		u.begin()
+		if err := tab.Put(ctx, nil, k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	u.begin()
+	if _, _, err := tab.Get(ctx, nil, "a"); err != nil {
+		t.Fatal(err)
+	}
+	put("a", "a1")
+	put("b", "b1") // unread: what the database holds is unknown
+	commit()
+	put("a", "a2")
+	put("b", "b2")
+	put("a", "undone")
+	u.rollbackEvent()
+	commit()
+
+	want := []string{"a: a0 → a1", "a: a1 → a2", "b: b1 → b2"}
+	if strings.Join(updates, "; ") != strings.Join(want, "; ") {
+		t.Errorf("updates %q; want %q", updates, want)
+	}
+	if len(s.saved) != 1 || s.saved["b"] != "b1" {
+		t.Errorf("saved %v; want only b's first, unread row", s.saved)
 	}
 }
