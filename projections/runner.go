@@ -459,7 +459,8 @@ func (r *runner) flush() error {
 	}
 	r.parked = nil
 	r.unit.committed(r.cfg.cacheRows)
-	r.setCommitted(r.pending)
+	// The figures first: whoever waits on the position (a read at
+	// min_position, a test) finds them counted once it has moved.
 	if len(r.created) > 0 {
 		now, h := time.Now(), r.metrics.eventLag.WithLabelValues(r.def.Name)
 		for _, c := range r.created {
@@ -472,6 +473,7 @@ func (r *runner) flush() error {
 		r.lagNanos.Store(int64(d))
 		r.metrics.lag.WithLabelValues(r.def.Name).Set(d.Seconds())
 	}
+	r.setCommitted(r.pending)
 	if err := r.failPoint(FailAfterCommit); err != nil {
 		// As if the process died before acking: the batch is durable, the
 		// redelivery that follows must change nothing.
