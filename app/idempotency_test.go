@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/paidan/paidan/app"
 	"github.com/paidan/paidan/domain"
 )
@@ -55,6 +56,17 @@ func TestIdempotencyKey(t *testing.T) {
 	b, errB := f.cmds.PlaceOrder(ctx, unkeyed)
 	if errA != nil || errB != nil || a.OrderID == b.OrderID {
 		t.Fatalf("without a key: %s and %s (%v, %v); want two orders", a.OrderID, b.OrderID, errA, errB)
+	}
+	// Unkeyed ids are time-ordered, so the indexes keyed by them grow at
+	// one end: the later order and its event sort after the earlier ones.
+	ea, eb := uuid.UUID(f.stream(a.OrderID)[0].ID), uuid.UUID(f.stream(b.OrderID)[0].ID)
+	for _, id := range []uuid.UUID{a.OrderID, b.OrderID, ea, eb} {
+		if id.Version() != 7 {
+			t.Fatalf("unkeyed id %s is version %d; want 7 (time-ordered)", id, id.Version())
+		}
+	}
+	if a.OrderID.String() >= b.OrderID.String() || ea.String() >= eb.String() {
+		t.Fatalf("unkeyed ids out of order: orders %s then %s, events %s then %s", a.OrderID, b.OrderID, ea, eb)
 	}
 
 	// The first accept with a key wins; its retry after the order moved on

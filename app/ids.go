@@ -38,10 +38,15 @@ func newIDs(key, subject, command, scope string) ids {
 }
 
 // named derives the id of one thing the command creates ("event-0",
-// "command", "offer", "order"); random without a key.
+// "command", "offer", "order"); without a key it is new and time-ordered
+// (UUIDv7, random below the millisecond): the store's event-id index and the
+// read models' order-keyed tables then take new rows at their right-hand
+// end, a few pages per commit, where random ids dirtied a page apiece
+// (bench e2e: 38.6 → 26.5 KB written per command). It tells the creation
+// time to the millisecond, which every reader of the order sees anyway.
 func (x ids) named(what string) uuid.UUID {
 	if !x.derived {
-		return uuid.New()
+		return uuid.Must(uuid.NewV7())
 	}
 	return uuid.NewSHA1(idNamespace, []byte(x.name+what))
 }

@@ -72,7 +72,8 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 	}
 	for i, ev := range events {
 		if ev.ID == ([16]byte{}) {
-			ev.ID = uuid.New()
+			// Time-ordered: the event-id index takes it at its end.
+			ev.ID = uuid.Must(uuid.NewV7())
 			if i == 0 {
 				req.fresh = true
 			}

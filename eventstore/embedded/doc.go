@@ -60,8 +60,8 @@
 // an index on every event ID and consults it. The same ID may be stored in
 // several streams, and twice in one stream when written under an exact
 // expectation; for Any the latest event of the stream holding the ID counts.
-// An event proposed with the zero ID gets a random UUID, which the store knows
-// to be new.
+// An event proposed with the zero ID gets a new time-ordered UUID (v7), which
+// the store knows to be new.
 //
 // # Subscriptions
 //
