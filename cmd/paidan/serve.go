@@ -30,8 +30,9 @@ once, a light load of orders) so the dashboard at /dashboard/ is alive.
 Settings come from the environment and then from flags (flags win):
   PAIDAN_HTTP_ADDR (--http), PAIDAN_DATA_DIR (--data), PAIDAN_ESDB_URL (--esdb),
   PAIDAN_VIEWS_DSN (--views), PAIDAN_DIRECTORY (--directory), PAIDAN_DEMO (--demo),
-  PAIDAN_JWT_SECRET, PAIDAN_JWKS_URL, PAIDAN_JWT_ISSUER, PAIDAN_JWT_AUDIENCE, PAIDAN_AUTO_DISPATCH, PAIDAN_OFFER_TTL,
-  PAIDAN_MAX_OFFERS, PAIDAN_LOG_FORMAT (--log-format), PAIDAN_LOG_LEVEL (--log-level).
+  PAIDAN_JWT_SECRET, PAIDAN_JWKS_URL, PAIDAN_JWT_ISSUER, PAIDAN_JWT_AUDIENCE,
+  PAIDAN_AUTO_DISPATCH, PAIDAN_OFFER_TTL, PAIDAN_MAX_OFFERS, PAIDAN_CACHE_STREAMS,
+  PAIDAN_PROJECTION_LINGER, PAIDAN_LOG_FORMAT (--log-format), PAIDAN_LOG_LEVEL (--log-level).
 
 With EventStoreDB unreachable the server keeps running: commands answer 503
 store_unavailable, /readyz reports the store down, and the projections and the
