@@ -1,17 +1,12 @@
 package projections_test
 
 import (
-	"context"
 	"iter"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/paidan/paidan/eventstore"
-	"github.com/paidan/paidan/eventstore/memstore"
 	"github.com/paidan/paidan/projections"
 	"github.com/paidan/paidan/projections/projtest"
 )
@@ -20,28 +15,7 @@ import (
 // and measures how long every read model takes to reflect each one (append
 // → WaitFor returns), the freshness a client waiting for its command sees.
 func BenchmarkLiveLag(b *testing.B) {
-	s, err := memstore.New(memstore.Config{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
-	v, err := projections.OpenViews(context.Background(), projections.ViewsConfig{DSN: filepath.Join(b.TempDir(), "v.db")})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer v.Close()
-	p, err := projections.NewPipeline(s, v, projections.PipelineConfig{Projections: projections.Definitions(),
-		Decode: projections.DecodeDomainFast, Registerer: prometheus.NewRegistry()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- p.Run(ctx) }()
-	defer func() {
-		cancel()
-		<-done
-	}()
+	ctx, s, p := startLive(b, projections.PipelineConfig{Projections: projections.Definitions()})
 	next, stop := iter.Pull(projtest.Generate(projtest.Config{Seed: 5, Orders: 1 << 30, Teams: 200, Interleave: 50}))
 	defer stop()
 	lat := make([]time.Duration, 0, b.N)

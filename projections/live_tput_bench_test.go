@@ -1,20 +1,15 @@
 package projections_test
 
 import (
-	"context"
 	"iter"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/paidan/paidan/eventstore"
-	"github.com/paidan/paidan/eventstore/memstore"
 	"github.com/paidan/paidan/projections"
 	"github.com/paidan/paidan/projections/projtest"
 )
@@ -27,16 +22,6 @@ import (
 // the dispatcher; set PAIDAN_BENCH_ONLY=orders,queue to run some models.
 func BenchmarkLiveThroughput(b *testing.B) {
 	const rate = 5000 // appends per second
-	s, err := memstore.New(memstore.Config{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
-	v, err := projections.OpenViews(context.Background(), projections.ViewsConfig{DSN: filepath.Join(b.TempDir(), "v.db")})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer v.Close()
 	defs := projections.Definitions()
 	if only := os.Getenv("PAIDAN_BENCH_ONLY"); only != "" {
 		var kept []projections.Definition
@@ -49,18 +34,7 @@ func BenchmarkLiveThroughput(b *testing.B) {
 		}
 		defs = kept
 	}
-	p, err := projections.NewPipeline(s, v, projections.PipelineConfig{Projections: defs,
-		Decode: projections.DecodeDomainFast, LiveLinger: 2 * time.Millisecond, Registerer: prometheus.NewRegistry()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- p.Run(ctx) }()
-	defer func() {
-		cancel()
-		<-done
-	}()
+	ctx, s, p := startLive(b, projections.PipelineConfig{Projections: defs, LiveLinger: 2 * time.Millisecond})
 	next, stop := iter.Pull(projtest.Generate(projtest.Config{Seed: 7, Orders: 1 << 30, Teams: 1871, Interleave: 32}))
 	defer stop()
 	// The teams first, and a warm-up, outside the measurement.

@@ -241,11 +241,7 @@ func (t *Table[K, R]) flushed() {
 		if c.dirty {
 			c.stored = c.exists
 			c.dirty = false
-			var zero R
-			c.was, c.known = zero, c.exists
-			if c.exists {
-				c.was = c.val
-			}
+			c.was, c.known = c.val, c.exists
 		}
 		if !c.exists && t.u.authoritative {
 			delete(t.rows, k)

@@ -132,6 +132,12 @@ type e2eResult struct {
 	// CommandsPerCPUSec is commands over the process's CPU seconds in the
 	// measured phase: steadier than the wall-clock rate on a shared machine.
 	CommandsPerCPUSec float64 `json:"commands_per_cpu_sec"`
+	// WriteBytesPerCommand and WriteCallsPerCommand are what the whole
+	// process (store, read models, HTTP responses) handed to write system
+	// calls in the measured phase, per command (/proc/self/io's wchar and
+	// syscw; absent where that file is not).
+	WriteBytesPerCommand float64 `json:"write_bytes_per_command,omitempty"`
+	WriteCallsPerCommand float64 `json:"write_calls_per_command,omitempty"`
 }
 
 func newBenchE2ECmd() *cobra.Command {
@@ -241,6 +247,9 @@ func printE2E(w io.Writer, r e2eResult) {
 	}
 	fmt.Fprintf(w, "  (queue stream resets %d, orders read back %d)\n", r.StreamResets, r.OfferReadBacks)
 	fmt.Fprintf(w, "process CPU             %.1f s over the measured phase (%.0f commands per CPU-second)\n", r.CPUSeconds, r.CommandsPerCPUSec)
+	if r.WriteCallsPerCommand > 0 {
+		fmt.Fprintf(w, "writes per command      %.1f KB in %.1f write calls (store, read models, HTTP)\n", r.WriteBytesPerCommand/1000, r.WriteCallsPerCommand)
+	}
 }
 
 // runBenchE2E starts the server, loads it and reports.
@@ -342,11 +351,13 @@ func runBenchE2E(ctx context.Context, cfg e2eConfig) (res e2eResult, err error) 
 		return res, fmt.Errorf("--cpuprofile: %w", err)
 	}
 	say("measuring for %s", cfg.Duration)
+	wbytes0, wcalls0, _ := procWrites()
 	cpu0, t0 := cpuSeconds(), time.Now()
 	load.phase.Store(phaseMeasure)
 	werr := wait(cfg.Duration)
 	load.phase.Store(phaseLagSettle)
 	elapsed, cpu := time.Since(t0), cpuSeconds()-cpu0
+	wbytes, wcalls, writesOK := procWrites()
 	stopProfile()
 	if werr != nil {
 		return res, werr
@@ -397,6 +408,10 @@ func runBenchE2E(ctx context.Context, cfg e2eConfig) (res e2eResult, err error) 
 	res.CPUSeconds = cpu
 	if cpu > 0 {
 		res.CommandsPerCPUSec = float64(res.Commands) / cpu
+	}
+	if writesOK && res.Commands > 0 {
+		res.WriteBytesPerCommand = float64(wbytes-wbytes0) / float64(res.Commands)
+		res.WriteCallsPerCommand = float64(wcalls-wcalls0) / float64(res.Commands)
 	}
 	res.StreamResets = watcher.resetCount()
 	if cfg.Rate > 0 {

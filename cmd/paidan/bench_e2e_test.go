@@ -52,6 +52,11 @@ func TestBenchE2EShort(t *testing.T) {
 			t.Errorf("%s: expected a positive value, found %v (%s)", p.name, p.v, raw)
 		}
 	}
+	// Every command appends at least one event, which the store writes.
+	if _, _, ok := procWrites(); ok && (res.WriteBytesPerCommand < 100 || res.WriteCallsPerCommand < 1) {
+		t.Errorf("writes per command: %.0f bytes in %.1f calls; expected at least an event's page (%s)",
+			res.WriteBytesPerCommand, res.WriteCallsPerCommand, raw)
+	}
 	// One command in ProbeEvery (3) is probed: about a third of the paced
 	// commands, never all of them.
 	if paced := res.LagCommandsPerSec * time.Second.Seconds(); float64(res.LagSamples+res.LagStale) > paced/3+2 {
