@@ -42,8 +42,9 @@ func newIDs(key, subject, command, scope string) ids {
 // (UUIDv7, random below the millisecond): the store's event-id index and the
 // read models' order-keyed tables then take new rows at their right-hand
 // end, a few pages per commit, where random ids dirtied a page apiece
-// (bench e2e: 38.6 → 26.5 KB written per command). It tells the creation
-// time to the millisecond, which every reader of the order sees anyway.
+// (bench e2e: 38.7–39.1 → 25.9–26.5 KB written per command; the A/B is in
+// docs/performance.md). It tells the creation time to the millisecond,
+// which every reader of the order sees anyway.
 func (x ids) named(what string) uuid.UUID {
 	if !x.derived {
 		return uuid.Must(uuid.NewV7())
